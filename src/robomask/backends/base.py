@@ -1,0 +1,219 @@
+"""The backend interface: the one seam between robomask and any segmentation model.
+
+A :class:`Backend` holds a model, built once per process. It opens a
+:class:`VideoSession` per video. Public session methods check their arguments here,
+once, and call the backend's ``_``-prefixed hooks; bidirectional propagation and the
+per-object merge of the start frame are done here too, so every backend gets them
+the same way.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+
+from robomask.errors import BackendError
+from robomask.io.frames import FrameSource
+from robomask.masks import FrameMasks
+
+Direction = Literal["forward", "backward", "both"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do.
+
+    Attributes:
+        text_prompts: Accepts :meth:`VideoSession.add_text`.
+        clicks: Accepts :meth:`VideoSession.add_clicks`.
+        devices: Device kinds it can run on, e.g. ``("cpu",)`` or ``("cuda",)``.
+    """
+
+    text_prompts: bool
+    clicks: bool
+    devices: tuple[str, ...]
+
+
+class VideoSession(ABC):
+    """Prompts and propagation on one video. Always closed (use ``with``)."""
+
+    backend_name: ClassVar[str] = "backend"
+
+    def __init__(self, frames: FrameSource, capabilities: Capabilities) -> None:
+        self.frames = frames
+        self.capabilities = capabilities
+        self.prompted_frames: set[int] = set()
+        self.closed = False
+
+    # --- properties ---
+    @property
+    def num_frames(self) -> int:
+        return len(self.frames)
+
+    @property
+    def size_wh(self) -> tuple[int, int]:
+        """(width, height) of the video in pixels."""
+        return self.frames.size_wh
+
+    # --- public API (argument checks, then the backend's hooks) ---
+    def add_text(self, frame_index: int, text: str) -> FrameMasks:
+        """Find every instance of ``text`` on ``frame_index``; returns that frame's masks.
+
+        A new text prompt resets the session's previous prompts (SAM3 semantics).
+        """
+        self._check_open()
+        if not self.capabilities.text_prompts:
+            raise BackendError(
+                f"backend '{self.backend_name}': expected click prompts, got a text prompt "
+                f"({text!r}); this backend does not read text",
+                hint="add arm clicks to annotation_prompts_arm_points.json "
+                     "(robomask annotate), or use backend sam3 / sam3-hf")
+        self._check_frame(frame_index)
+        if not text.strip():
+            raise BackendError(f"text prompt: expected non-empty text, got {text!r}")
+        self.prompted_frames = {frame_index}
+        return self._add_text(frame_index, text)
+
+    def add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
+                   labels: np.ndarray) -> FrameMasks:
+        """Set the clicks of ``obj_id`` on ``frame_index``, replacing earlier ones there.
+
+        Args:
+            frame_index: Frame the clicks are on.
+            obj_id: Object the clicks belong to.
+            points_xy: Float array (N, 2) of (x, y) in pixels.
+            labels: Int array (N,): 1 positive, 0 negative.
+
+        Returns:
+            The masks of every object on ``frame_index`` after the clicks.
+        """
+        self._check_open()
+        if not self.capabilities.clicks:
+            raise BackendError(f"backend '{self.backend_name}': expected text prompts, "
+                               "got clicks; this backend does not take clicks")
+        self._check_frame(frame_index)
+        pts = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
+        lbs = np.asarray(labels, dtype=np.int64).reshape(-1)
+        if len(pts) == 0 or len(pts) != len(lbs):
+            raise BackendError(f"clicks: expected N > 0 points and N labels, got {len(pts)} "
+                               f"points and {len(lbs)} labels")
+        self.prompted_frames.add(frame_index)
+        return self._add_clicks(frame_index, int(obj_id), pts, lbs)
+
+    def propagate(self, *, start_frame_index: int | None = None,
+                  direction: Direction = "both") -> Iterator[FrameMasks]:
+        """Yield the masks of every frame reached, each frame once.
+
+        Args:
+            start_frame_index: Frame to start from; None = the earliest prompted frame.
+            direction: ``"forward"``, ``"backward"`` or ``"both"``. With ``"both"`` the
+                start frame is reached by both passes and its objects are merged per
+                object, so an object that only one pass found is kept.
+        """
+        self._check_open()
+        if direction not in ("forward", "backward", "both"):
+            raise BackendError(f"direction: expected forward, backward or both, got "
+                               f"{direction!r}")
+        if not self.prompted_frames:
+            raise BackendError("propagate: expected a prompt first, got none",
+                               hint="call add_text() or add_clicks() before propagate()")
+        start = min(self.prompted_frames) if start_frame_index is None else start_frame_index
+        self._check_frame(start)
+        if direction == "forward":
+            yield from self._propagate(start, reverse=False)
+            return
+        if direction == "backward":
+            yield from self._propagate(start, reverse=True)
+            return
+        held: FrameMasks | None = None
+        for fm in self._propagate(start, reverse=False):
+            if fm.frame_index == start:
+                held = fm
+            else:
+                yield fm
+        for fm in self._propagate(start, reverse=True):
+            if fm.frame_index == start and held is not None:
+                fm = held.merged_with(fm)
+                held = None
+            yield fm
+        if held is not None:
+            yield held
+
+    def remove_object(self, obj_id: int) -> None:
+        """Forget ``obj_id`` and its prompts."""
+        self._check_open()
+        self._remove_object(int(obj_id))
+
+    def reset(self) -> None:
+        """Forget every prompt and result of this session."""
+        self._check_open()
+        self.prompted_frames = set()
+        self._reset()
+
+    def close(self) -> None:
+        """Release the session's resources; safe to call twice."""
+        if not self.closed:
+            self.closed = True
+            self._close()
+
+    def __enter__(self) -> VideoSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- checks ---
+    def _check_open(self) -> None:
+        if self.closed:
+            raise BackendError("session: expected an open session, got a closed one",
+                               hint="open a new session with backend.open_session(frames)")
+
+    def _check_frame(self, frame_index: int) -> None:
+        if not 0 <= frame_index < self.num_frames:
+            raise BackendError(f"frame_index: expected 0..{self.num_frames - 1}, got "
+                               f"{frame_index}")
+
+    # --- hooks for backends ---
+    def _add_text(self, frame_index: int, text: str) -> FrameMasks:
+        raise NotImplementedError  # only called when capabilities.text_prompts
+
+    @abstractmethod
+    def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
+                    labels: np.ndarray) -> FrameMasks: ...
+
+    @abstractmethod
+    def _propagate(self, start_frame_index: int, *, reverse: bool) -> Iterator[FrameMasks]:
+        """One pass from ``start_frame_index`` (inclusive) to the last (or first) frame."""
+
+    @abstractmethod
+    def _remove_object(self, obj_id: int) -> None: ...
+
+    @abstractmethod
+    def _reset(self) -> None: ...
+
+    def _close(self) -> None:
+        """Free per-session resources (override when there are any)."""
+
+
+class Backend(ABC):
+    """A segmentation model, built once per process and shared by its sessions."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    @abstractmethod
+    def open_session(self, frames: FrameSource) -> VideoSession:
+        """Start a session on ``frames``."""
+
+    def close(self) -> None:
+        """Free the model (GPU memory, worker processes). Safe to call twice."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

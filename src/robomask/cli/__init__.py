@@ -1,0 +1,1 @@
+"""The ``robomask`` command line: the only layer that prints."""

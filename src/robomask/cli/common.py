@@ -1,0 +1,70 @@
+"""Shared CLI pieces: consoles, the config option, and the progress display."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from robomask.config import Config, load_config
+from robomask.progress import Progress as ProgressUpdate
+
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="mask_config.yaml to use.")]
+SceneOption = Annotated[str | None, typer.Option("--scene", help="One scene name.")]
+ScenesOption = Annotated[list[str] | None, typer.Option(
+    "--scenes", help="Scene names or globs, e.g. 'scene_00*' (repeatable).")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Redo finished stages and frames.")]
+
+
+def open_config(path: Path, **overrides: object) -> Config:
+    return load_config(path, **overrides)
+
+
+def scene_patterns(scene: str | None, scenes: list[str] | None) -> list[str]:
+    """--scene and --scenes together, in the order given."""
+    return ([scene] if scene else []) + list(scenes or [])
+
+
+class ProgressView:
+    """Renders :class:`robomask.progress.Progress` updates as rich bars with frames/s
+    and ETA; messages (e.g. the merge pixel counts) are printed above the bars."""
+
+    def __init__(self, unit: str = "frames") -> None:
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(), console=err_console, transient=False)
+        self._tasks: dict[str, TaskID] = {}
+        self._unit = unit
+
+    def __enter__(self) -> ProgressView:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def __call__(self, update: ProgressUpdate) -> None:
+        task = self._tasks.get(update.stage)
+        if task is None:
+            task = self._progress.add_task(update.stage, total=update.total or None, rate="")
+            self._tasks[update.stage] = task
+        rate = f"{update.rate_per_s:.1f} {self._unit}/s" if update.done else ""
+        self._progress.update(task, completed=update.done, total=update.total or None,
+                              rate=rate)
+        if update.message:
+            self._progress.console.print(update.message, highlight=False)

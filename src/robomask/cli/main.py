@@ -1,0 +1,44 @@
+"""Entry point: builds the typer app and turns user errors into one line and an exit code."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+import typer
+
+from robomask.cli import merge_cmd, setup_cmds
+from robomask.cli.common import err_console
+from robomask.errors import RobomaskError
+
+app = typer.Typer(
+    name="robomask",
+    help="Mask robot arms (links + cable, gripper cut out) in manipulation videos.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+for module in (setup_cmds, merge_cmd):
+    module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; a :class:`RobomaskError` becomes ``error: ...`` and exit code 2."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        rc = app(args=argv, prog_name="robomask", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        sys.exit(130)
+    except RobomaskError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    sys.exit(rc if isinstance(rc, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""``robomask merge``: dilate and combine the session masks of the selected scenes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from robomask.cli.common import ConfigOption, ForceOption, ProgressView, SceneOption, \
+    ScenesOption, console, open_config, scene_patterns
+from robomask.pipeline.merge import merge_scene
+from robomask.scenes import select_scenes
+
+
+def merge(
+    config: ConfigOption = Path("mask_config.yaml"),
+    scene: SceneOption = None,
+    scenes: ScenesOption = None,
+    export_mode: Annotated[str | None, typer.Option(
+        help="arm_minus_gripper | union | arm | gripper (default: from config).")] = None,
+    force: ForceOption = False,
+) -> None:
+    """Merge {scene}_ckpt_arm and {scene}_ckpt_gripper into the exported masks."""
+    cfg = open_config(config, export_mode=export_mode)
+    chosen = select_scenes(cfg, scene_patterns(scene, scenes) or None)
+    with ProgressView() as view:
+        for s in chosen:
+            result = merge_scene(s, cfg, force=force, on_progress=view)
+            console.print(f"{s.name}: {result.frames_written} frames written, "
+                          f"{result.frames_skipped} already done -> {s.mask_dir('export')}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(merge)

@@ -1,0 +1,57 @@
+"""``robomask init`` and ``robomask check``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from robomask.checks import check_scenes
+from robomask.cli.common import ConfigOption, SceneOption, ScenesOption, console, open_config, \
+    scene_patterns
+from robomask.config import render_template
+from robomask.errors import ConfigError
+from robomask.io.atomic import write_text
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the config.")] = Path(
+        "mask_config.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented mask_config.yaml with every key."""
+    if path.exists() and not force:
+        raise ConfigError(f"{path}: expected no file there, got an existing one",
+                          hint="pass --force to overwrite it")
+    write_text(path, render_template())
+    console.print(f"wrote {path}: edit task_name, data_base_dir and export_base_dir")
+
+
+def check(
+    config: ConfigOption = Path("mask_config.yaml"),
+    scene: SceneOption = None,
+    scenes: ScenesOption = None,
+    decode: Annotated[bool, typer.Option(help="Decode every frame, not only headers.")] = False,
+) -> None:
+    """Validate config, frames and prompt files of the selected scenes (no model loaded)."""
+    cfg = open_config(config)
+    problems = check_scenes(cfg, scene_patterns(scene, scenes) or None, decode=decode)
+    if not problems:
+        console.print("no problems found")
+        return
+    table = Table("scene", "what", "severity", "problem", show_lines=False)
+    for p in problems:
+        colour = "red" if p.severity == "error" else "yellow"
+        table.add_row(p.scene, p.what, f"[{colour}]{p.severity}[/]", p.message)
+    console.print(table)
+    errors = sum(p.severity == "error" for p in problems)
+    console.print(f"{errors} error(s), {len(problems) - errors} warning(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(check)

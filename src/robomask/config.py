@@ -1,0 +1,224 @@
+"""mask_config.yaml: every key of the old notebooks (SPEC section 3) plus robomask's own.
+
+Relative paths in the file are taken relative to the file's folder. An unknown key is
+an error that suggests the closest valid name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from robomask.errors import ConfigError
+
+ExportMode = Literal["arm_minus_gripper", "union", "arm", "gripper"]
+DilateKernel = Literal["square", "disk"]
+Stage = Literal["arm", "gripper"]
+
+
+class Config(BaseModel):
+    """All settings of a robomask run. Field descriptions become the comments of
+    ``robomask init``'s template."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # --- keys of the original notebooks (SPEC section 3) ---
+    task_name: str = Field(description="task folder under data_base_dir")
+    scene_name: str | None = Field(None, description="default scene (usually overridden per run)")
+    data_base_dir: Path = Field(description="dataset root")
+    export_base_dir: Path = Field(description="output root; outputs go to {export_base_dir}/{task_name}")
+    sam3_checkpoint: Path | None = Field(None, description="path to the SAM3 weights file (sam3.pt)")
+    cuda_visible_devices: str = Field("0", description="GPUs for the merge stage (unused there)")
+    cuda_visible_devices_arm: str = Field("0", description="GPUs for the arm session")
+    cuda_visible_devices_gripper: str = Field("0", description="GPUs for the gripper session")
+    apply_temporal_disambiguation: bool = Field(False, description="SAM3 video option")
+    arm_obj_id: int = Field(0, description="object id of the (main/right) arm + cable")
+    arm_obj_id_2: int | None = Field(None, description="second (left) arm; null = single-arm robot")
+    gripper_left_obj_id: int = Field(2, description="left gripper object id")
+    gripper_right_obj_id: int = Field(3, description="right gripper object id")
+    arm_text_prompt: str = Field("robot and cable", description="text prompt that finds the arm")
+    arm_text_bootstrap_frame_index: int = Field(
+        0, ge=0, description="frame that the text prompt is put on")
+    vis_frame_stride: int = Field(30, ge=1, description="preview: every N-th frame")
+    vis_max_plots: int = Field(10, ge=1, description="preview: at most this many frames")
+    export_arm_dilate_radius: int = Field(15, ge=0, description="arm dilation radius (pixels)")
+    export_gripper_dilate_radius: int = Field(
+        15, ge=0, description="gripper dilation radius (pixels)")
+    export_log_every: int = Field(50, ge=1, description="pixel-count log line every N frames")
+
+    # --- robomask's additions; defaults reproduce the notebooks ---
+    split: str = Field("train", description="split folder between task and scene")
+    camera: str = Field("105422061350", description="camera serial: frames are under cam_{camera}")
+    frames_dir: str = Field(
+        "color", description="frame folder (or {frames_dir}.mp4) inside the camera folder")
+    backend: str = Field(
+        "sam3", description="segmentation backend: sam3 | sam3-hf | opencv (see robomask doctor)")
+    export_mode: ExportMode = Field(
+        "arm_minus_gripper", description="arm_minus_gripper | union | arm | gripper")
+    dilate_kernel: DilateKernel = Field(
+        "square", description="square (as the notebooks) | disk")
+    mask_naming: Literal["index", "source_stem"] = Field(
+        "index", description="name masks 00000.png (index) or after the source frame (source_stem)")
+    sam3_bpe_path: Path | None = Field(
+        None, description="SAM3 BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); null = search")
+    sam3_hf_model_dir: Path | None = Field(
+        None, description="local folder of the transformers SAM3 weights (sam3-hf backend)")
+    sam3_offload_video_to_cpu: bool = Field(
+        False, description="keep video frames in CPU memory (long videos)")
+    device: str = Field("auto", description="auto | cuda | cuda:N | mps | cpu")
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
+        "auto", description="model dtype: auto = bfloat16 on CUDA, float32 elsewhere")
+
+    @model_validator(mode="after")
+    def _distinct_object_ids(self) -> Config:
+        ids = {
+            "arm_obj_id": self.arm_obj_id,
+            "arm_obj_id_2": self.arm_obj_id_2,
+            "gripper_left_obj_id": self.gripper_left_obj_id,
+            "gripper_right_obj_id": self.gripper_right_obj_id,
+        }
+        seen: dict[int, str] = {}
+        for key, value in ids.items():
+            if value is None:
+                continue
+            if value in seen:
+                raise ValueError(
+                    f"{key}: expected an object id distinct from the others, got {value}, "
+                    f"which {seen[value]} already uses"
+                )
+            seen[value] = key
+        return self
+
+    # --- derived values ---
+    @property
+    def arm_ids(self) -> list[int]:
+        """Object ids of the arm session (main arm, then second arm when configured)."""
+        return [self.arm_obj_id] + ([self.arm_obj_id_2] if self.arm_obj_id_2 is not None else [])
+
+    @property
+    def gripper_ids(self) -> list[int]:
+        return [self.gripper_left_obj_id, self.gripper_right_obj_id]
+
+    def cuda_devices(self, stage: Stage) -> list[int]:
+        """GPU indices configured for a session stage, e.g. ``"0,1"`` -> ``[0, 1]``."""
+        key = f"cuda_visible_devices_{stage}"
+        raw = getattr(self, key)
+        try:
+            return [int(x) for x in str(raw).split(",") if x.strip()]
+        except ValueError as exc:
+            raise ConfigError(
+                f"{key}: expected comma-separated GPU numbers like '0,1', got {raw!r}"
+            ) from exc
+
+    @property
+    def output_dir(self) -> Path:
+        """{export_base_dir}/{task_name}."""
+        return self.export_base_dir / self.task_name
+
+    @property
+    def task_dir(self) -> Path:
+        """{data_base_dir}/{task_name}/{split}: the folder that holds the scenes."""
+        return self.data_base_dir / self.task_name / self.split
+
+
+def _describe_error(source: str, err: dict[str, Any]) -> str:
+    loc = ".".join(str(x) for x in err.get("loc", ())) or "(file)"
+    msg = err.get("msg", "invalid")
+    if msg.startswith("Value error, "):
+        return f"{source}: {msg[len('Value error, '):]}"
+    if err.get("type") == "missing":
+        return f"{source}: key '{loc}': expected a value, got no such key"
+    return f"{source}: key '{loc}': expected {msg[0].lower() + msg[1:]}, got {err.get('input')!r}"
+
+
+def config_from_dict(data: dict[str, Any], *, source: str = "config",
+                     base_dir: Path | None = None) -> Config:
+    """Validate a mapping as a :class:`Config`.
+
+    Args:
+        data: Key -> value, as read from YAML.
+        source: Name for messages (usually the file path).
+        base_dir: Folder that relative paths are taken from (the config file's folder).
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of keys to values, got "
+                          f"{type(data).__name__}")
+    valid = list(Config.model_fields)
+    for key in data:
+        if key not in Config.model_fields:
+            close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "see 'robomask init' for all keys"
+            raise ConfigError(f"{source}: unknown key '{key}', expected one of the config keys",
+                              hint=hint)
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe_error(source, exc.errors()[0])) from exc
+    if base_dir is not None:
+        for name in ("data_base_dir", "export_base_dir", "sam3_checkpoint", "sam3_bpe_path",
+                     "sam3_hf_model_dir"):
+            value = getattr(cfg, name)
+            if value is not None and not Path(value).expanduser().is_absolute():
+                setattr(cfg, name, (base_dir / Path(value).expanduser()).resolve())
+            elif value is not None:
+                setattr(cfg, name, Path(value).expanduser())
+    return cfg
+
+
+def load_config(path: Path | str, **overrides: Any) -> Config:
+    """Read and validate mask_config.yaml; ``overrides`` replace keys of the file.
+
+    Example:
+        >>> cfg = load_config("mask_config.yaml", backend="opencv")  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: expected a config file, got nothing there",
+                          hint="run 'robomask init' to write a commented template")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}: expected valid YAML, got a syntax error{where}: "
+                          f"{problem}") from exc
+    data = {} if data is None else data
+    if isinstance(data, dict):
+        data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
+    return config_from_dict(data, source=str(path), base_dir=path.resolve().parent)
+
+
+_TEMPLATE_VALUES: dict[str, Any] = {
+    "task_name": "task_0013",
+    "scene_name": "scene_0014",
+    "data_base_dir": "/data/dataset",
+    "export_base_dir": "/data/masks",
+    "sam3_checkpoint": "/models/sam3/sam3.pt",
+    "cuda_visible_devices": "0,1,2,3",
+    "cuda_visible_devices_arm": "0,1",
+    "cuda_visible_devices_gripper": "2,3",
+}
+
+
+def render_template(**values: Any) -> str:
+    """A commented mask_config.yaml with every key; ``values`` replace the examples."""
+    lines = ["# robomask mask_config.yaml: every key, with its default or an example.",
+             "# Keys of the original notebooks come first; robomask's additions follow."]
+    for name, field in Config.model_fields.items():
+        if name == "split":
+            lines += ["", "# --- robomask additions (defaults reproduce the notebooks) ---"]
+        if name in values:
+            value = values[name]
+        elif name in _TEMPLATE_VALUES:
+            value = _TEMPLATE_VALUES[name]
+        else:
+            value = field.default
+        value = str(value) if isinstance(value, Path) else value
+        lines.append(f"{name}: {json.dumps(value)}  # {field.description}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,61 @@
+"""Typed errors for robomask.
+
+Every error caused by a user's input derives from :class:`RobomaskError`. Its message
+names the culprit (file, key, entry or frame) and says "expected X, got Y"; ``hint``
+says what to do about it. The CLI prints ``str(error)`` on one line and exits non-zero,
+so no traceback is shown for a user's mistake.
+"""
+
+from __future__ import annotations
+
+
+class RobomaskError(Exception):
+    """Base class of all user-facing errors.
+
+    Args:
+        message: What is wrong, naming the culprit, e.g. ``"config.yaml: key 'arm_obj_id':
+            expected an integer, got 'abc'"``.
+        hint: Optional next step for the user, e.g. ``"run 'robomask init' to get a template"``.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+
+class ConfigError(RobomaskError):
+    """mask_config.yaml is missing, unreadable or holds an invalid value."""
+
+
+class SceneError(RobomaskError):
+    """A scene folder or its frames cannot be found or read."""
+
+
+class FrameError(SceneError):
+    """A frame is corrupt, unreadable, or of another size than the first frame."""
+
+
+class PromptError(RobomaskError):
+    """A prompt file does not parse or an entry is invalid."""
+
+
+class MaskStoreError(RobomaskError):
+    """A mask folder is missing, incomplete, or holds a mask of the wrong size."""
+
+
+class BackendError(RobomaskError):
+    """A backend is unknown, not installed, or cannot do what was asked."""
+
+
+class SessionError(RobomaskError):
+    """A segmentation session failed in a way the user can act on."""
+
+
+class MergeError(RobomaskError):
+    """The merge stage found inputs that cannot give a valid export."""

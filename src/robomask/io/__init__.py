@@ -1,0 +1,1 @@
+"""Frames in, masks out: the bottom layer (no model, no config)."""

@@ -1,0 +1,1 @@
+"""Sessions, merge and export: the stages that turn frames and prompts into masks."""

@@ -1,0 +1,76 @@
+"""Stage markers: which stages of a scene are done, and with which inputs.
+
+A marker ``{out}/.robomask/{scene}/{stage}.json`` holds a fingerprint of the stage's
+inputs (config values, prompt file contents, upstream markers). A stage is done when
+its marker says so with the same fingerprint; a changed input makes it stale. Mask
+folders written by the old notebooks (complete, with no robomask state) count as done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from robomask.io.atomic import write_json
+from robomask.io.maskstore import MaskStore
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short stable hash of JSON-able ``parts`` (paths and other objects via str)."""
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def file_digest(path: Path) -> str | None:
+    """Hash of a file's bytes, or None when it does not exist."""
+    p = Path(path)
+    return hashlib.sha256(p.read_bytes()).hexdigest()[:16] if p.is_file() else None
+
+
+@dataclass
+class StageState:
+    """The marker of one stage of one scene.
+
+    Args:
+        state_dir: ``{out}/.robomask/{scene}``.
+        stage: ``"arm"``, ``"gripper"`` or ``"export"``.
+    """
+
+    state_dir: Path
+    stage: str
+
+    @property
+    def path(self) -> Path:
+        return self.state_dir / f"{self.stage}.json"
+
+    def read(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def is_done(self, fp: str, store: MaskStore) -> bool:
+        """True when the marker says done with fingerprint ``fp`` and no mask is missing,
+        or when there is no marker and ``store`` is a complete notebook-era folder."""
+        marker = self.read()
+        if marker is None:
+            return store.root.is_dir() and store.is_complete()
+        return marker.get("status") == "done" and marker.get("fingerprint") == fp and \
+            store.is_complete()
+
+    def done_fingerprint(self) -> str | None:
+        """The fingerprint of a finished stage (for downstream fingerprints)."""
+        marker = self.read()
+        return marker.get("fingerprint") if marker and marker.get("status") == "done" else None
+
+    def mark_running(self, fp: str) -> None:
+        write_json(self.path, {"stage": self.stage, "status": "running", "fingerprint": fp,
+                               "started_at": time.time()})
+
+    def mark_done(self, fp: str, **info: Any) -> None:
+        write_json(self.path, {"stage": self.stage, "status": "done", "fingerprint": fp,
+                               "finished_at": time.time(), **info})

@@ -1,0 +1,201 @@
+"""Prompt files (SPEC section 4): ``annotation_prompts_{arm,gripper}_points.json``.
+
+Reads the wrapped format (``{"format": ..., "prompts": {...}}``) and the bare prompt
+map, abs (pixel) and rel (fraction) coordinates, and the legacy ARM_LEFT/ARM_RIGHT keys.
+Writes the wrapped format atomically. Checks against a video and a config live in
+:mod:`robomask.prompt_checks`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from robomask.errors import PromptError
+from robomask.io.atomic import write_json
+
+FORMAT = "sam3.annotation_prompts.v1"
+ARM_KEY = "ARM_CABLE_INITIAL_PROMPTS"
+ARM2_KEY = "ARM_CABLE_2_INITIAL_PROMPTS"
+LEFT_KEY = "GRIPPER_LEFT_KEYFRAME_PROMPTS"
+RIGHT_KEY = "GRIPPER_RIGHT_KEYFRAME_PROMPTS"
+PROMPT_KEYS = (ARM_KEY, ARM2_KEY, LEFT_KEY, RIGHT_KEY)
+LEGACY_ARM_KEYS = ("ARM_LEFT_INITIAL_PROMPTS", "ARM_RIGHT_INITIAL_PROMPTS")
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"arm": (ARM_KEY,), "gripper": (LEFT_KEY, RIGHT_KEY)}
+
+CoordType = Literal["abs", "rel"]
+
+
+@dataclass(frozen=True)
+class PromptEntry:
+    """Clicks on one object on one frame.
+
+    Attributes:
+        frame_index: 0-based frame the clicks are on.
+        obj_id: Object the clicks belong to.
+        points: (x, y) pairs; pixels when ``coord_type == "abs"``, fractions of width and
+            height in [0, 1] when ``"rel"``.
+        labels: 1 = positive click, 0 = negative, one per point.
+        coord_type: ``"abs"`` or ``"rel"``; kept as read so that a round trip is exact.
+    """
+
+    frame_index: int
+    obj_id: int
+    points: tuple[tuple[float, float], ...]
+    labels: tuple[int, ...]
+    coord_type: CoordType = "abs"
+
+    def points_px(self, size_wh: tuple[int, int]) -> np.ndarray:
+        """Points as a float (N, 2) array of (x, y) pixels."""
+        pts = np.asarray(self.points, dtype=np.float64).reshape(-1, 2)
+        if self.coord_type == "rel":
+            pts = pts * np.asarray(size_wh, dtype=np.float64)
+        return pts
+
+    def points_rel(self, size_wh: tuple[int, int]) -> np.ndarray:
+        """Points as a float (N, 2) array of (x, y) fractions of (width, height)."""
+        pts = np.asarray(self.points, dtype=np.float64).reshape(-1, 2)
+        if self.coord_type == "abs":
+            pts = pts / np.asarray(size_wh, dtype=np.float64)
+        return pts
+
+    def to_json(self) -> dict[str, Any]:
+        def num(v: float) -> float | int:
+            return int(v) if float(v).is_integer() and self.coord_type == "abs" else float(v)
+
+        return {"frame_index": self.frame_index, "obj_id": self.obj_id,
+                "coord_type": self.coord_type,
+                "points": [[num(x), num(y)] for x, y in self.points],
+                "labels": list(self.labels)}
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def parse_entry(raw: Any, where: str) -> PromptEntry:
+    """Validate one ENTRY dict; ``where`` names it in errors (``"file: KEY[3]"``)."""
+    if not isinstance(raw, dict):
+        raise PromptError(f"{where}: expected an object with frame_index, obj_id, points, "
+                          f"labels, got {type(raw).__name__}")
+    for key in ("frame_index", "obj_id", "points", "labels"):
+        if key not in raw:
+            raise PromptError(f"{where}: expected key '{key}', got no such key")
+    fi, oid = raw["frame_index"], raw["obj_id"]
+    if not _is_int(fi) or fi < 0:
+        raise PromptError(f"{where}: frame_index: expected an integer >= 0, got {fi!r}")
+    if not _is_int(oid):
+        raise PromptError(f"{where}: obj_id: expected an integer, got {oid!r}")
+    coord = raw.get("coord_type", "abs")
+    if coord not in ("abs", "rel"):
+        raise PromptError(f"{where}: coord_type: expected 'abs' or 'rel', got {coord!r}")
+    pts, labels = raw["points"], raw["labels"]
+    if not isinstance(pts, list) or not all(
+        isinstance(p, list | tuple) and len(p) == 2 and all(_is_num(c) for c in p) for p in pts
+    ):
+        raise PromptError(f"{where}: points: expected a list of [x, y] numbers, got {pts!r}")
+    if not isinstance(labels, list) or not all(lb in (0, 1) and _is_int(lb) for lb in labels):
+        raise PromptError(f"{where}: labels: expected a list of 0 or 1, got {labels!r}")
+    if len(pts) != len(labels) or not pts:
+        raise PromptError(f"{where}: expected points and labels of equal, non-zero length, "
+                          f"got {len(pts)} points and {len(labels)} labels")
+    if coord == "rel":
+        for k, (x, y) in enumerate(pts):
+            if not (0 <= x <= 1 and 0 <= y <= 1):
+                raise PromptError(f"{where}: point {k}: expected rel coordinates in [0, 1], "
+                                  f"got ({x}, {y})")
+    return PromptEntry(fi, oid, tuple((float(x), float(y)) for x, y in pts),
+                       tuple(int(lb) for lb in labels), coord)
+
+
+@dataclass
+class PromptSet:
+    """The four prompt lists of a scene, keyed as in the files."""
+
+    entries: dict[str, list[PromptEntry]] = field(
+        default_factory=lambda: {k: [] for k in PROMPT_KEYS})
+
+    def __post_init__(self) -> None:
+        for k in PROMPT_KEYS:
+            self.entries.setdefault(k, [])
+
+    def __getitem__(self, key: str) -> list[PromptEntry]:
+        return self.entries[key]
+
+    def is_empty(self, keys: Iterable[str] = PROMPT_KEYS) -> bool:
+        return not any(self.entries[k] for k in keys)
+
+    def only(self, keys: Iterable[str]) -> PromptSet:
+        """A copy holding only ``keys``; the other lists are empty."""
+        keep = set(keys)
+        return PromptSet({k: list(v) if k in keep else [] for k, v in self.entries.items()})
+
+    def to_json(self) -> dict[str, Any]:
+        """The wrapped file format, with a summary in ``stats``."""
+        return {
+            "format": FORMAT,
+            "created_at_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "prompts": {k: [e.to_json() for e in self.entries[k]] for k in PROMPT_KEYS},
+            "stats": {k: {"entries": len(v), "points": sum(len(e.points) for e in v),
+                          "keyframes": sorted({e.frame_index for e in v})}
+                      for k, v in self.entries.items()},
+        }
+
+
+def parse_prompt_map(data: Any, *, source: str, kind: str | None = None) -> PromptSet:
+    """Build a :class:`PromptSet` from decoded JSON (wrapped or bare map).
+
+    Args:
+        data: The decoded JSON document.
+        source: File name for messages.
+        kind: ``"arm"`` or ``"gripper"`` to require that file's keys; None requires none.
+    """
+    if isinstance(data, dict) and "prompts" in data:
+        data = data["prompts"]
+    if not isinstance(data, dict):
+        raise PromptError(f"{source}: expected a JSON object of prompt lists, got "
+                          f"{type(data).__name__}")
+    data = dict(data)
+    if ARM_KEY not in data and any(k in data for k in LEGACY_ARM_KEYS):
+        data[ARM_KEY] = [e for k in LEGACY_ARM_KEYS for e in (data.get(k) or [])]
+    for key in REQUIRED_KEYS.get(kind or "", ()):
+        if key not in data:
+            raise PromptError(f"{source}: expected key '{key}', got keys {sorted(data)}")
+    out = PromptSet()
+    for key in PROMPT_KEYS:
+        raw = data.get(key) or []
+        if not isinstance(raw, list):
+            raise PromptError(f"{source}: {key}: expected a list of entries, got "
+                              f"{type(raw).__name__}")
+        out.entries[key] = [parse_entry(r, f"{source}: {key}[{i}]") for i, r in enumerate(raw)]
+    return out
+
+
+def read_prompts(path: Path | str, *, kind: str | None = None) -> PromptSet:
+    """Read a prompt file; errors name the file, the line and column, key or entry."""
+    path = Path(path)
+    if not path.is_file():
+        raise PromptError(f"{path}: expected a prompt file, got nothing there")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise PromptError(f"{path}: expected valid JSON, got a syntax error at line "
+                          f"{exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    except UnicodeDecodeError as exc:
+        raise PromptError(f"{path}: expected UTF-8 JSON text, got undecodable bytes") from exc
+    return parse_prompt_map(data, source=str(path), kind=kind)
+
+
+def write_prompts(path: Path | str, prompts: PromptSet) -> None:
+    """Write ``prompts`` in the wrapped format, atomically."""
+    write_json(Path(path), prompts.to_json())

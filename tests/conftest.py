@@ -1,0 +1,99 @@
+"""Shared fixtures: a small synthetic scene in the real folder layout."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from robomask.config import Config, render_template
+from robomask.prompts import ARM_KEY, LEFT_KEY, RIGHT_KEY, PromptEntry, PromptSet, write_prompts
+
+
+@dataclass
+class SceneFixture:
+    """Paths and ground truth of a synthetic scene built by ``make_scene``."""
+
+    root: Path
+    config_path: Path
+    config: Config
+    name: str
+    camera_dir: Path
+    frames_dir: Path
+    size_wh: tuple[int, int]
+    num_frames: int
+    arm_gt: list[np.ndarray]
+    gripper_gt: list[np.ndarray]
+
+    @property
+    def out_dir(self) -> Path:
+        return self.config.output_dir
+
+
+def _rect(h: int, w: int, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    m = np.zeros((h, w), bool)
+    m[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+    return m
+
+
+def write_config(path: Path, **values: object) -> Config:
+    from robomask.config import load_config
+
+    path.write_text(render_template(**values))
+    return load_config(path)
+
+
+@pytest.fixture
+def make_scene(tmp_path: Path) -> Callable[..., SceneFixture]:
+    """Factory: ``make_scene(name="scene_0001", num_frames=8, size_wh=(96, 64),
+    with_ckpt=True, with_prompts=True, **config_values)``.
+
+    Frames are noisy textures with a bright arm bar moving right and a gripper block
+    at its tip; timestamp-named PNGs; session checkpoints are the ground truth.
+    """
+
+    def make(name: str = "scene_0001", num_frames: int = 8, size_wh: tuple[int, int] = (96, 64),
+             with_ckpt: bool = True, with_prompts: bool = True, **values: object) -> SceneFixture:
+        w, h = size_wh
+        rng = np.random.default_rng(0)
+        cam = tmp_path / "data" / "task_0001" / "train" / name / "cam_105422061350"
+        color = cam / "color"
+        color.mkdir(parents=True, exist_ok=True)
+        out = tmp_path / "masks" / "task_0001"
+        arm_gt, grip_gt = [], []
+        for i in range(num_frames):
+            x = 10 + 3 * i
+            arm = _rect(h, w, x, 5, x + w // 3, 5 + h // 5)
+            grip = _rect(h, w, x + w // 3, 2, x + w // 3 + w // 8, 8 + h // 5)
+            img = rng.integers(0, 60, (h, w, 3), dtype=np.uint8)
+            img[arm] = (200, 200, 210)
+            img[grip] = (40, 160, 40)
+            cv2.imwrite(str(color / f"{1737546126000 + 33 * i}.png"), img[..., ::-1])
+            arm_gt.append(arm)
+            grip_gt.append(grip)
+            if with_ckpt:
+                for kind, m in (("arm", arm), ("gripper", grip)):
+                    d = out / f"{name}_ckpt_{kind}"
+                    d.mkdir(parents=True, exist_ok=True)
+                    cv2.imwrite(str(d / f"{i:05d}.png"), m.astype(np.uint8) * 255)
+        if with_prompts:
+            arm_p = PromptSet()
+            arm_p.entries[ARM_KEY] = [PromptEntry(0, 0, ((w / 4, 8.0),), (1,))]
+            write_prompts(cam / "annotation_prompts_arm_points.json", arm_p)
+            grip_p = PromptSet()
+            grip_p.entries[LEFT_KEY] = [PromptEntry(0, 2, ((0.1, 0.1),), (1,), "rel")]
+            grip_p.entries[RIGHT_KEY] = [PromptEntry(0, 3, ((0.9, 0.1),), (1,), "rel")]
+            write_prompts(cam / "annotation_prompts_gripper_points.json", grip_p)
+        cfg_values = {"task_name": "task_0001", "scene_name": name,
+                      "data_base_dir": str(tmp_path / "data"),
+                      "export_base_dir": str(tmp_path / "masks"), **values}
+        cfg_path = tmp_path / "mask_config.yaml"
+        cfg = write_config(cfg_path, **cfg_values)
+        return SceneFixture(tmp_path, cfg_path, cfg, name, cam, color, size_wh, num_frames,
+                            arm_gt, grip_gt)
+
+    return make
