@@ -32,9 +32,7 @@ def validate_prompts(prompts: PromptSet, *, source: str, num_frames: int,
         for i, e in enumerate(prompts[key]):
             where = f"{source}: {key}[{i}]"
             if want_id is None:
-                raise PromptError(f"{where}: expected no entries for {key} since the config "
-                                  "has arm_obj_id_2: null, got some",
-                                  hint="set arm_obj_id_2 in the config or remove these entries")
+                break  # key not in use (arm_obj_id_2: null): ignored, as the notebooks do
             if e.obj_id != want_id:
                 raise PromptError(f"{where}: obj_id: expected {want_id} (the configured id "
                                   f"for {key}), got {e.obj_id}")

@@ -93,8 +93,9 @@ def list_scenes(config: Config) -> list[str]:
     return sorted(p.name for p in config.task_dir.iterdir() if p.is_dir())
 
 
-def select_scenes(config: Config, patterns: Sequence[str] | None) -> list[Scene]:
-    """Scenes matching any name or glob in ``patterns`` (default: the config's scene_name).
+def select_scene_names(config: Config, patterns: Sequence[str] | None) -> list[str]:
+    """Names of the scenes matching any name or glob in ``patterns`` (default: the
+    config's scene_name), in pattern order, each once.
 
     Raises:
         SceneError: The task folder is missing, or a pattern matches no scene.
@@ -117,4 +118,9 @@ def select_scenes(config: Config, patterns: Sequence[str] | None) -> list[Scene]
                              f"{config.task_dir}, got none",
                              hint=f"scenes found: {', '.join(names[:5]) or 'none'}")
         chosen += [h for h in hits if h not in chosen]
-    return [scene(config, n) for n in chosen]
+    return chosen
+
+
+def select_scenes(config: Config, patterns: Sequence[str] | None) -> list[Scene]:
+    """:func:`select_scene_names`, each resolved to a :class:`Scene` (frames must exist)."""
+    return [scene(config, n) for n in select_scene_names(config, patterns)]

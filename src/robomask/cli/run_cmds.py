@@ -1,0 +1,79 @@
+"""``robomask segment``, ``robomask run``: the sessions and the whole pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from robomask.cli.common import ConfigOption, ForceOption, ProgressView, SceneOption, \
+    ScenesOption, console, open_config, scene_patterns
+from robomask.errors import ConfigError
+from robomask.pipeline.runner import ALL_STAGES, Pipeline, StageReport
+
+BackendOption = Annotated[str | None, typer.Option(
+    "--backend", help="Backend to use instead of the config's (sam3, sam3-hf, opencv).")]
+
+
+def print_summary(reports: list[StageReport]) -> None:
+    """The summary table (scene, stage, frames, time, status); notes under it."""
+    table = Table("scene", "stage", "frames", "time", "fps", "status")
+    colours = {"done": "green", "skipped": "cyan", "failed": "red"}
+    for r in reports:
+        fps = f"{r.frames / r.seconds:.1f}" if r.status == "done" and r.seconds > 0 else ""
+        table.add_row(r.scene, r.stage, str(r.frames), f"{r.seconds:.1f}s", fps,
+                      f"[{colours[r.status]}]{r.status}[/]")
+    console.print(table)
+    for r in reports:
+        if r.message:
+            tag = "error" if r.status == "failed" else "warning"
+            console.print(f"{tag}: {r.scene}/{r.stage}: {r.message}", highlight=False)
+
+
+def segment(
+    stage: Annotated[str, typer.Argument(help="arm or gripper")],
+    config: ConfigOption = Path("mask_config.yaml"),
+    scene: SceneOption = None,
+    scenes: ScenesOption = None,
+    backend: BackendOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Run the arm or gripper session of the selected scenes."""
+    if stage not in ("arm", "gripper"):
+        raise ConfigError(f"stage: expected 'arm' or 'gripper', got {stage!r}")
+    _run(config, scene_patterns(scene, scenes), (stage,), backend, force)
+
+
+def run(
+    config: ConfigOption = Path("mask_config.yaml"),
+    scene: SceneOption = None,
+    scenes: ScenesOption = None,
+    stages: Annotated[str, typer.Option(help="Comma-separated stages to run.")] =
+        ",".join(ALL_STAGES),
+    backend: BackendOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Arm session, gripper session and merge for every selected scene (resumable)."""
+    chosen = tuple(s.strip() for s in stages.split(",") if s.strip())
+    bad = [s for s in chosen if s not in ALL_STAGES]
+    if bad or not chosen:
+        raise ConfigError(f"--stages: expected a comma-separated subset of {ALL_STAGES}, "
+                          f"got {stages!r}")
+    _run(config, scene_patterns(scene, scenes), chosen, backend, force)
+
+
+def _run(config: Path, patterns: list[str], stages: tuple, backend: str | None,
+         force: bool) -> None:
+    cfg = open_config(config, backend=backend)
+    with Pipeline(cfg) as pipe, ProgressView() as view:
+        reports = pipe.run_many(patterns or None, stages, force=force, on_progress=view)
+    print_summary(reports)
+    if any(r.status == "failed" for r in reports):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(segment)
+    app.command()(run)
