@@ -91,3 +91,8 @@ class ScriptedBackend(Backend):
 
     def close(self) -> None:
         self.closed = True
+
+
+def build(config, stage) -> ScriptedBackend:
+    """Factory for ``backend: "scripted_backend:build"`` (importable in worker processes)."""
+    return ScriptedBackend(text=False)

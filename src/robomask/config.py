@@ -31,8 +31,10 @@ class Config(BaseModel):
     task_name: str = Field(description="task folder under data_base_dir")
     scene_name: str | None = Field(None, description="default scene (usually overridden per run)")
     data_base_dir: Path = Field(description="dataset root")
-    export_base_dir: Path = Field(description="output root; outputs go to {export_base_dir}/{task_name}")
-    sam3_checkpoint: Path | None = Field(None, description="path to the SAM3 weights file (sam3.pt)")
+    export_base_dir: Path = Field(
+        description="output root; outputs go to {export_base_dir}/{task_name}")
+    sam3_checkpoint: Path | None = Field(
+        None, description="path to the SAM3 weights file (sam3.pt)")
     cuda_visible_devices: str = Field("0", description="GPUs for the merge stage (unused there)")
     cuda_visible_devices_arm: str = Field("0", description="GPUs for the arm session")
     cuda_visible_devices_gripper: str = Field("0", description="GPUs for the gripper session")
@@ -73,6 +75,18 @@ class Config(BaseModel):
     device: str = Field("auto", description="auto | cuda | cuda:N | mps | cpu")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
         "auto", description="model dtype: auto = bfloat16 on CUDA, float32 elsewhere")
+    qa_area_jump_ratio: float = Field(
+        1.8, gt=1, description="QA report: flag a mask whose area grows or shrinks by more than "
+        "this factor between consecutive frames")
+    qa_min_area_frac: float = Field(
+        0.0005, ge=0, lt=1, description="QA report: mask parts smaller than this fraction of "
+        "the frame are specks, ignored by the area-jump and part-count checks")
+    qa_gripper_max_gap_frac: float = Field(
+        0.15, gt=0, description="QA report: flag a gripper farther than this fraction of the "
+        "image diagonal from the arm mask (wrong object)")
+    qa_swap_min_dx_frac: float = Field(
+        0.02, ge=0, lt=1, description="QA report: left/right grippers closer than this fraction "
+        "of the width apart (x) count as undecided in the swap check")
 
     @model_validator(mode="after")
     def _distinct_object_ids(self) -> Config:

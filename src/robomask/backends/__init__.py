@@ -33,18 +33,30 @@ def backend_names() -> list[str]:
 def build_backend(config: Config, stage: Stage) -> Backend:
     """Build the backend named by ``config.backend`` for a session stage.
 
+    ``config.backend`` is a registered or built-in name, or ``"package.module:function"``
+    naming a factory ``function(config, stage) -> Backend`` (a backend of your own; it is
+    imported in every worker process, so it also works with ``run --jobs`` and Ray).
+
     Raises:
         BackendError: The name is unknown or its dependencies are not installed.
     """
     name = config.backend
     if name in _REGISTERED:
         return _REGISTERED[name](config, stage)
-    if name not in _BUILTIN:
-        raise BackendError(f"config key 'backend': expected one of {backend_names()}, "
-                           f"got {name!r}")
-    module_name, func = _BUILTIN[name].split(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, func)(config, stage)
+    target = _BUILTIN.get(name, name if ":" in name else None)
+    if target is None:
+        raise BackendError(f"config key 'backend': expected one of {backend_names()} or "
+                           f"'module:function', got {name!r}")
+    module_name, func = target.split(":", 1)
+    try:
+        module = importlib.import_module(module_name)
+        factory = getattr(module, func)
+    except (ImportError, AttributeError) as exc:
+        if name in _BUILTIN:
+            raise
+        raise BackendError(f"config key 'backend': expected an importable factory "
+                           f"'module:function', got {name!r} ({exc})") from exc
+    return factory(config, stage)
 
 
 __all__ = ["Backend", "BackendFactory", "Capabilities", "Direction", "VideoSession",

@@ -195,7 +195,7 @@ class VideoSession(ABC):
     @abstractmethod
     def _reset(self) -> None: ...
 
-    def _close(self) -> None:
+    def _close(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Free per-session resources (override when there are any)."""
 
 
@@ -209,7 +209,7 @@ class Backend(ABC):
     def open_session(self, frames: FrameSource) -> VideoSession:
         """Start a session on ``frames``."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Free the model (GPU memory, worker processes). Safe to call twice."""
 
     def __enter__(self) -> Backend:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 
-import click
 import typer
 
-from robomask.cli import merge_cmd, setup_cmds
+from robomask.cli import demo_cmd, merge_cmd, run_cmds, setup_cmds
 from robomask.cli.common import err_console
 from robomask.errors import RobomaskError
+
+try:  # typer >= 0.29 vendors click; its usage errors derive from TyperException
+    from typer import TyperException as UsageProblem
+except ImportError:  # older typer depends on click itself
+    from click import ClickException as UsageProblem
 
 app = typer.Typer(
     name="robomask",
@@ -19,7 +23,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (setup_cmds, merge_cmd):
+for module in (setup_cmds, merge_cmd, run_cmds, demo_cmd):
     module.register(app)
 
 
@@ -28,10 +32,10 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         rc = app(args=argv, prog_name="robomask", standalone_mode=False)
-    except click.ClickException as exc:
+    except UsageProblem as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)
     except RobomaskError as exc:

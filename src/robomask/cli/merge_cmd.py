@@ -7,8 +7,16 @@ from typing import Annotated
 
 import typer
 
-from robomask.cli.common import ConfigOption, ForceOption, ProgressView, SceneOption, \
-    ScenesOption, console, open_config, scene_patterns
+from robomask.cli.common import (
+    ConfigOption,
+    ForceOption,
+    ProgressView,
+    SceneOption,
+    ScenesOption,
+    console,
+    open_config,
+    scene_patterns,
+)
 from robomask.pipeline.merge import merge_scene
 from robomask.scenes import select_scenes
 

@@ -8,13 +8,28 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from robomask.cli.common import ConfigOption, ForceOption, ProgressView, SceneOption, \
-    ScenesOption, console, open_config, scene_patterns
+from robomask.batch import run_batch
+from robomask.cli.common import (
+    ConfigOption,
+    ForceOption,
+    ProgressView,
+    SceneOption,
+    ScenesOption,
+    console,
+    open_config,
+    scene_patterns,
+)
 from robomask.errors import ConfigError
-from robomask.pipeline.runner import ALL_STAGES, Pipeline, StageReport
+from robomask.pipeline.runner import ALL_STAGES, StageReport
 
 BackendOption = Annotated[str | None, typer.Option(
     "--backend", help="Backend to use instead of the config's (sam3, sam3-hf, opencv).")]
+JobsOption = Annotated[int, typer.Option(
+    "--jobs", "-j", min=1, help="Scenes in parallel, one worker process each.")]
+GpusOption = Annotated[str | None, typer.Option(
+    "--gpus", help="GPUs for parallel jobs, one job per GPU, e.g. '0,1,2,3'.")]
+RayOption = Annotated[str | None, typer.Option(
+    "--ray", help="Run on Ray: 'local', 'auto' (running cluster) or a cluster address.")]
 
 
 def print_summary(reports: list[StageReport]) -> None:
@@ -38,12 +53,15 @@ def segment(
     scene: SceneOption = None,
     scenes: ScenesOption = None,
     backend: BackendOption = None,
+    jobs: JobsOption = 1,
+    gpus: GpusOption = None,
+    ray: RayOption = None,
     force: ForceOption = False,
 ) -> None:
     """Run the arm or gripper session of the selected scenes."""
     if stage not in ("arm", "gripper"):
         raise ConfigError(f"stage: expected 'arm' or 'gripper', got {stage!r}")
-    _run(config, scene_patterns(scene, scenes), (stage,), backend, force)
+    _run(config, scene_patterns(scene, scenes), (stage,), backend, jobs, gpus, ray, force)
 
 
 def run(
@@ -53,6 +71,9 @@ def run(
     stages: Annotated[str, typer.Option(help="Comma-separated stages to run.")] =
         ",".join(ALL_STAGES),
     backend: BackendOption = None,
+    jobs: JobsOption = 1,
+    gpus: GpusOption = None,
+    ray: RayOption = None,
     force: ForceOption = False,
 ) -> None:
     """Arm session, gripper session and merge for every selected scene (resumable)."""
@@ -61,14 +82,25 @@ def run(
     if bad or not chosen:
         raise ConfigError(f"--stages: expected a comma-separated subset of {ALL_STAGES}, "
                           f"got {stages!r}")
-    _run(config, scene_patterns(scene, scenes), chosen, backend, force)
+    _run(config, scene_patterns(scene, scenes), chosen, backend, jobs, gpus, ray, force)
 
 
-def _run(config: Path, patterns: list[str], stages: tuple, backend: str | None,
-         force: bool) -> None:
+def _parse_gpus(gpus: str | None) -> list[int] | None:
+    if gpus is None:
+        return None
+    try:
+        return [int(g) for g in gpus.split(",") if g.strip()]
+    except ValueError as exc:
+        raise ConfigError(f"--gpus: expected comma-separated GPU numbers like '0,1', got "
+                          f"{gpus!r}") from exc
+
+
+def _run(config: Path, patterns: list[str], stages: tuple, backend: str | None, jobs: int,
+         gpus: str | None, ray: str | None, force: bool) -> None:
     cfg = open_config(config, backend=backend)
-    with Pipeline(cfg) as pipe, ProgressView() as view:
-        reports = pipe.run_many(patterns or None, stages, force=force, on_progress=view)
+    with ProgressView() as view:
+        reports = run_batch(cfg, patterns or None, stages, jobs=jobs, gpus=_parse_gpus(gpus),
+                            ray_address=ray, force=force, on_progress=view)
     print_summary(reports)
     if any(r.status == "failed" for r in reports):
         raise typer.Exit(1)

@@ -9,8 +9,14 @@ import typer
 from rich.table import Table
 
 from robomask.checks import check_scenes
-from robomask.cli.common import ConfigOption, SceneOption, ScenesOption, console, open_config, \
-    scene_patterns
+from robomask.cli.common import (
+    ConfigOption,
+    SceneOption,
+    ScenesOption,
+    console,
+    open_config,
+    scene_patterns,
+)
 from robomask.config import render_template
 from robomask.errors import ConfigError
 from robomask.io.atomic import write_text

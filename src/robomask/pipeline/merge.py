@@ -56,7 +56,8 @@ def combine(arm: np.ndarray, gripper: np.ndarray, mode: str) -> np.ndarray:
         return arm
     if mode == "gripper":
         return gripper
-    raise ValueError(f"export_mode: expected arm_minus_gripper, union, arm or gripper, got {mode!r}")
+    raise ValueError(
+        f"export_mode: expected arm_minus_gripper, union, arm or gripper, got {mode!r}")
 
 
 def merge_frame(arm: np.ndarray, gripper: np.ndarray, config: Config) -> np.ndarray:

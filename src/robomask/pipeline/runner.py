@@ -18,7 +18,7 @@ from robomask.errors import RobomaskError
 from robomask.pipeline.merge import MergeResult, merge_scene
 from robomask.pipeline.sessions import SessionResult, run_session
 from robomask.progress import ProgressCallback
-from robomask.scenes import Scene, scene, select_scene_names, select_scenes
+from robomask.scenes import Scene, scene, select_scenes
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +138,4 @@ class Pipeline:
                 reports.append(StageReport(name, stage, "failed", 0,
                                            time.perf_counter() - t0, str(exc)))
                 break
-        return reports
-
-    def run_many(self, patterns: Sequence[str] | None = None,
-                 stages: Iterable[StageName] = ALL_STAGES, *, force: bool = False,
-                 on_progress: ProgressCallback | None = None) -> list[StageReport]:
-        """:meth:`run` for every selected scene; a failing scene does not stop the others."""
-        stages = tuple(stages)
-        reports: list[StageReport] = []
-        for name in select_scene_names(self.config, patterns):
-            reports += self.run(name, stages, force=force, on_progress=on_progress)
         return reports

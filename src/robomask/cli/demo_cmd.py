@@ -1,0 +1,39 @@
+"""``robomask demo``: the whole pipeline on a synthetic scene, on any laptop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from robomask.cli.common import ForceOption, ProgressView, console
+from robomask.cli.run_cmds import print_summary
+
+
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where to write the demo.")] = Path(
+        "robomask_demo"),
+    force: ForceOption = False,
+) -> None:
+    """Make a synthetic robot scene and run arm, gripper and merge on it (opencv backend)."""
+    from robomask.demo.job import run_demo
+
+    console.print(f"writing the synthetic demo scene under {directory}/ ...")
+    with ProgressView() as view:
+        result = run_demo(directory, force=force, on_progress=view)
+    print_summary(result.reports)
+    if any(r.status == "failed" for r in result.reports):
+        raise typer.Exit(1)
+    for kind, value in result.iou.items():
+        console.print(f"IoU vs ground truth, {kind:8s}: {value:.3f}")
+    s, cfg = result.scene, result.config_path
+    console.print(f"\nframes:   {s.frames_path}\nprompts:  {s.arm_prompts_path.parent}/"
+                  f"annotation_prompts_*_points.json\n"
+                  f"outputs:  {s.mask_dir('arm')}/  {s.mask_dir('gripper')}/\n"
+                  f"exported: {s.mask_dir('export')}/\n"
+                  f"config:   {cfg}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

@@ -1,0 +1,259 @@
+"""Fault detectors over a :class:`~robomask.report.measure.SceneSeries`, and keyframes.
+
+Each detector turns per-frame numbers into :class:`Flag` runs (inclusive frame ranges):
+
+- ``lost_track``: an object empty where the frames on both sides have it (with an
+  objects CSV); without one, a stage's union empty between non-empty frames, or holding
+  fewer parts than usual between frames that hold the usual number.
+- ``area_jump``: an area that grows or shrinks by more than ``qa_area_jump_ratio``
+  between consecutive frames, until it comes back near the level before the jump.
+- ``wrong_object``: a gripper farther than ``qa_gripper_max_gap_frac`` of the image
+  diagonal from the arm mask.
+- ``swap``: left and right gripper on the other sides (x) than in most frames.
+- ``export_empty``: the exported mask empty while the arm session mask is not.
+- ``missing_mask``: a frame without a (readable) mask in a stage that has masks.
+
+A score ranks flags: ``weight(kind) * magnitude * sqrt(frames)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from robomask.config import Config
+from robomask.progress import ProgressCallback
+from robomask.report.measure import SceneSeries, measure_scene
+from robomask.scenes import Scene
+
+WEIGHTS = {"lost_track": 1.0, "swap": 1.0, "export_empty": 1.0, "wrong_object": 0.8,
+           "area_jump": 0.8, "missing_mask": 0.5}
+LIMITED_LOST_WEIGHT = 0.5  # a part-count dip is weaker evidence than an object CSV
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A run of frames that needs a look.
+
+    Attributes:
+        kind: One of :data:`WEIGHTS`' keys.
+        stage: ``"arm"``, ``"gripper"`` or ``"export"``.
+        start: First frame of the run (0-based).
+        end: Last frame of the run (inclusive).
+        score: Higher is worse.
+        reason: One sentence for the user.
+        obj_id: The object, when the check was per object.
+    """
+
+    kind: str
+    stage: str
+    start: int
+    end: int
+    score: float
+    reason: str
+    obj_id: int | None = None
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.start + 1
+
+    @property
+    def severity(self) -> str:
+        """``"high"`` (score >= 2), ``"medium"`` (>= 1) or ``"low"``."""
+        return "high" if self.score >= 2 else "medium" if self.score >= 1 else "low"
+
+    def frame_range(self) -> str:
+        return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
+
+
+@dataclass
+class SceneFlags:
+    """The flags of one scene, worst first, and the keyframes that cover them.
+
+    Attributes:
+        scene: Scene name.
+        n_frames: Frames in the scene.
+        flags: Flags sorted by score, highest first.
+        keyframes: Fewest frames such that every flag's run contains one, ascending.
+        notes: Checks that were skipped or limited, and why.
+    """
+
+    scene: str
+    n_frames: int
+    flags: list[Flag] = field(default_factory=list)
+    keyframes: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def flagged_frames(self) -> int:
+        """Frames inside at least one flag's run."""
+        hit = np.zeros(self.n_frames, bool)
+        for f in self.flags:
+            hit[f.start:f.end + 1] = True
+        return int(hit.sum())
+
+    def to_dict(self, config_path: str = "mask_config.yaml") -> dict:
+        """JSON-able summary, with the ``robomask annotate`` command of each keyframe."""
+        return {"scene": self.scene, "frames": self.n_frames,
+                "flagged_frames": self.flagged_frames,
+                "flags": [{**asdict(f), "frames": f.frames, "severity": f.severity}
+                          for f in self.flags],
+                "suggested_keyframes": self.keyframes,
+                "annotate_commands": [annotate_command(config_path, self.scene, k)
+                                      for k in self.keyframes],
+                "notes": self.notes}
+
+
+def annotate_command(config_path: str, scene: str, frame: int) -> str:
+    """The shell command that opens the annotation UI on ``frame`` of ``scene``."""
+    return f"robomask annotate --config {config_path} --scene {scene} --frame {frame}"
+
+
+def runs(hit: np.ndarray) -> list[tuple[int, int]]:
+    """Maximal runs of True in a bool (N,) array, as inclusive (start, end) pairs."""
+    padded = np.concatenate(([False], np.asarray(hit, bool), [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(s), int(e) - 1) for s, e in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _score(kind: str, magnitude: float, frames: int, weight: float | None = None) -> float:
+    w = WEIGHTS[kind] if weight is None else weight
+    return round(w * magnitude * math.sqrt(frames), 2)
+
+
+def _frames(start: int, end: int) -> str:
+    return f"frame {start}" if start == end else f"frames {start}-{end}"
+
+
+def lost_track(area: np.ndarray, stage: str, label: str,
+               obj_id: int | None = None) -> list[Flag]:
+    """Runs where ``area`` is 0 and the frames just before and after have area > 0."""
+    out = []
+    for s, e in runs(area == 0):
+        if s > 0 and e < len(area) - 1 and area[s - 1] > 0 and area[e + 1] > 0:
+            out.append(Flag("lost_track", stage, s, e, _score("lost_track", 1, e - s + 1),
+                            f"{label} empty on {_frames(s, e)}, present on frames {s - 1} "
+                            f"and {e + 1} (lost track)", obj_id))
+    return out
+
+
+def part_dips(parts: np.ndarray, stage: str, label: str) -> list[Flag]:
+    """Runs where a union mask has fewer parts than its usual count (the most common
+    non-zero count) between frames that have at least the usual count."""
+    counts = np.bincount(parts[parts > 0]) if (parts > 0).any() else np.zeros(1, int)
+    usual = int(counts.argmax())
+    out = []
+    for s, e in runs((parts > 0) & (parts < usual)):
+        if s > 0 and e < len(parts) - 1 and parts[s - 1] >= usual and parts[e + 1] >= usual:
+            fewest = int(parts[s:e + 1].min())
+            out.append(Flag("lost_track", stage, s, e,
+                            _score("lost_track", 1, e - s + 1, LIMITED_LOST_WEIGHT),
+                            f"{label} has {fewest} part(s) on {_frames(s, e)}, usually "
+                            f"{usual}: an object may be lost (guessed from mask parts)"))
+    return out
+
+
+def area_jumps(area: np.ndarray, ratio: float, min_px: float, stage: str, label: str,
+               obj_id: int | None = None) -> list[Flag]:
+    """Runs that start where ``area`` changes by more than ``ratio`` from the previous
+    frame and last until it is back within ``sqrt(ratio)`` of the level before the jump.
+
+    Areas below ``min_px`` (empty, specks, missing) end a run and start none: empty
+    frames are the lost-track check's business.
+    """
+    back = math.sqrt(ratio)
+    out, i, n = [], 1, len(area)
+    while i < n:
+        ref, cur = float(area[i - 1]), float(area[i])
+        if ref < min_px or cur < min_px or max(cur / ref, ref / cur) <= ratio:
+            i += 1
+            continue
+        j, worst = i, 1.0
+        while j < n and area[j] >= min_px and max(area[j] / ref, ref / area[j]) > back:
+            worst = max(worst, area[j] / ref, ref / area[j])
+            j += 1
+        grew = area[i] > ref
+        what = "grew" if grew else "shrank"
+        why = "leak into the background?" if grew else "part of the object lost?"
+        out.append(Flag("area_jump", stage, i, j - 1,
+                        _score("area_jump", math.log2(worst), j - i),
+                        f"{label} area {what} x{worst:.1f} from frame {i - 1} on "
+                        f"{_frames(i, j - 1)} ({why})", obj_id))
+        i = j + 1
+    return out
+
+
+def far_from_arm(gap_px: np.ndarray, max_gap_px: float, label: str,
+                 obj_id: int | None = None) -> list[Flag]:
+    """Runs where a gripper is more than ``max_gap_px`` pixels from the arm mask."""
+    out = []
+    for s, e in runs(np.nan_to_num(gap_px, nan=0.0) > max_gap_px):
+        worst = float(np.max(gap_px[s:e + 1]))
+        out.append(Flag("wrong_object", "gripper", s, e,
+                        _score("wrong_object", min(worst / max_gap_px, 3.0), e - s + 1),
+                        f"{label} {worst:.0f} px from the arm mask on {_frames(s, e)} "
+                        f"(limit {max_gap_px:.0f} px): wrong object?", obj_id))
+    return out
+
+
+def swaps(cx_left: np.ndarray, cx_right: np.ndarray, min_dx_px: float) -> list[Flag]:
+    """Runs where left and right gripper are on the other sides (in x) than in most frames.
+
+    Frames where either is absent or they are less than ``min_dx_px`` apart are undecided
+    and may sit inside a run.
+    """
+    dx = np.nan_to_num(cx_left - cx_right, nan=0.0)
+    side = np.where(np.abs(dx) < min_dx_px, 0, np.sign(dx)).astype(int)
+    decided = side[side != 0]
+    if len(decided) == 0:
+        return []
+    left_first = int((decided < 0).sum()), int((decided > 0).sum())
+    usual = -1 if left_first[0] > left_first[1] else 1 if left_first[1] > left_first[0] \
+        else int(decided[0])
+    out = []
+    wrong = np.flatnonzero(side == -usual)
+    # Group wrong-side frames separated only by undecided frames into one run.
+    for s, e in runs(np.isin(np.arange(len(side)), wrong) | (side == 0)):
+        inside = wrong[(wrong >= s) & (wrong <= e)]
+        if len(inside):
+            a, b = int(inside[0]), int(inside[-1])
+            usual_side = "left of" if usual < 0 else "right of"
+            out.append(Flag("swap", "gripper", a, b, _score("swap", 1, b - a + 1),
+                            f"left gripper not {usual_side} the right one on {_frames(a, b)}, "
+                            "unlike the other frames (left/right swapped?)"))
+    return out
+
+
+def export_empty(export_area: np.ndarray, arm_area: np.ndarray, min_px: float) -> list[Flag]:
+    """Runs where the exported mask is empty while the arm session mask is not."""
+    return [Flag("export_empty", "export", s, e, _score("export_empty", 1, e - s + 1),
+                 f"exported mask empty on {_frames(s, e)} while the arm session mask "
+                 "is not (gripper covers the arm? stale export?)")
+            for s, e in runs((export_area == 0) & (arm_area >= max(min_px, 1)))]
+
+
+def missing_masks(area: np.ndarray, stage: str) -> list[Flag]:
+    """Runs of frames without a readable mask in a stage that has masks."""
+    return [Flag("missing_mask", stage, s, e, _score("missing_mask", 1, e - s + 1),
+                 f"no readable {stage} mask on {_frames(s, e)}")
+            for s, e in runs(area < 0)]
+
+
+def keyframes(flags: Iterable[Flag]) -> list[int]:
+    """Fewest frames such that every flag's run [start, end] contains one (greedy
+    interval stabbing by run end); each is the earliest frame its group shares."""
+    chosen: list[int] = []
+    group_end, group_start = None, None
+    for f in sorted(flags, key=lambda f: (f.end, f.start)):
+        if group_end is not None and f.start <= group_end:
+            group_start = max(group_start, f.start)
+            continue
+        if group_start is not None:
+            chosen.append(group_start)
+        group_end, group_start = f.end, f.start
+    if group_start is not None:
+        chosen.append(group_start)
+    return sorted(chosen)
