@@ -6,6 +6,7 @@ import logging
 import sys
 
 import typer
+from rich.logging import RichHandler
 
 from robomask.cli import demo_cmd, merge_cmd, run_cmds, setup_cmds
 from robomask.cli.common import err_console
@@ -27,9 +28,17 @@ for module in (setup_cmds, merge_cmd, run_cmds, demo_cmd):
     module.register(app)
 
 
+@app.callback()
+def _root(verbose: bool = typer.Option(False, "--verbose", "-v",
+                                       help="Log what robomask does (INFO level).")) -> None:
+    """Mask robot arms (links + cable, gripper cut out) in manipulation videos."""
+    logging.getLogger("robomask").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a :class:`RobomaskError` becomes ``error: ...`` and exit code 2."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = RichHandler(console=err_console, show_time=False, show_path=False)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[handler])
     try:
         rc = app(args=argv, prog_name="robomask", standalone_mode=False)
     except UsageProblem as exc:

@@ -164,7 +164,7 @@ def area_jumps(area: np.ndarray, ratio: float, min_px: float, stage: str, label:
     Areas below ``min_px`` (empty, specks, missing) end a run and start none: empty
     frames are the lost-track check's business.
     """
-    back = math.sqrt(ratio)
+    back, min_px = math.sqrt(ratio), max(min_px, 1.0)
     out, i, n = [], 1, len(area)
     while i < n:
         ref, cur = float(area[i - 1]), float(area[i])
@@ -257,3 +257,85 @@ def keyframes(flags: Iterable[Flag]) -> list[int]:
     if group_start is not None:
         chosen.append(group_start)
     return sorted(chosen)
+
+
+def _object_label(config: Config, obj_id: int) -> str:
+    names = {config.arm_obj_id: "arm", config.gripper_left_obj_id: "left gripper",
+             config.gripper_right_obj_id: "right gripper"}
+    if config.arm_obj_id_2 is not None:
+        names[config.arm_obj_id_2] = "second arm"
+    return f"{names.get(obj_id, 'object')} (object {obj_id})"
+
+
+def _without_explained_jumps(flags: list[Flag]) -> list[Flag]:
+    """Drop area jumps that lie inside a lost-track run of the same stage and object:
+    a lost part already explains the change of area."""
+    lost = [f for f in flags if f.kind == "lost_track"]
+    return [f for f in flags if f.kind != "area_jump" or not any(
+        g.stage == f.stage and g.obj_id == f.obj_id and g.start <= f.start and f.end <= g.end
+        for g in lost)]
+
+
+def detect(series: SceneSeries, config: Config) -> SceneFlags:
+    """Run every check that the scene's outputs allow; see the module docstring."""
+    w, h = series.size_wh
+    flags: list[Flag] = []
+    notes: list[str] = []
+    ratio, min_px = config.qa_area_jump_ratio, series.min_area_px
+    for stage in ("arm", "gripper", "export"):
+        if not series.present[stage]:
+            notes.append(f"no {stage} masks yet: checks that need them were skipped")
+        else:
+            flags += missing_masks(series.stages[stage].area_px, stage)
+    for stage in ("arm", "gripper"):
+        if not series.present[stage]:
+            continue
+        if series.per_object[stage]:
+            for obj in (o for o in series.objects.values() if o.stage == stage):
+                label = _object_label(config, obj.obj_id)
+                flags += lost_track(obj.area_px, stage, label, obj.obj_id)
+                flags += area_jumps(obj.area_px, ratio, min_px, stage, label, obj.obj_id)
+        else:
+            s = series.stages[stage]
+            label = f"{stage} mask"
+            flags += lost_track(s.area_px, stage, label)
+            flags += part_dips(s.parts, stage, label)
+            flags += area_jumps(s.area_px, ratio, min_px, stage, label)
+            notes.append(f"no {stage}_objects.csv (masks from the old notebooks?): per-object "
+                         f"checks limited; lost {stage} objects guessed from the number of "
+                         "mask parts" + ("; left/right swaps not checked"
+                                         if stage == "gripper" else ""))
+    if series.present["arm"] and series.present["gripper"]:
+        max_gap = config.qa_gripper_max_gap_frac * math.hypot(w, h)
+        if series.per_object["gripper"]:
+            for obj in (o for o in series.objects.values() if o.stage == "gripper"):
+                flags += far_from_arm(obj.gap_px, max_gap, _object_label(config, obj.obj_id),
+                                      obj.obj_id)
+        else:
+            flags += far_from_arm(series.gripper_gap_px, max_gap, "a gripper mask part")
+    left = series.objects.get(config.gripper_left_obj_id)
+    right = series.objects.get(config.gripper_right_obj_id)
+    if left is not None and right is not None:
+        flags += swaps(left.cx, right.cx, config.qa_swap_min_dx_frac * w)
+    elif series.per_object.get("gripper"):
+        notes.append("gripper_objects.csv lacks the left or the right gripper id: "
+                     "left/right swaps not checked")
+    if series.present["export"] and series.present["arm"]:
+        if config.export_mode == "gripper":
+            notes.append("export_mode is 'gripper': the empty-export check was skipped")
+        else:
+            flags += export_empty(series.stages["export"].area_px,
+                                  series.stages["arm"].area_px, min_px)
+    flags = sorted(_without_explained_jumps(flags), key=lambda f: (-f.score, f.start, f.kind))
+    return SceneFlags(series.scene, series.n_frames, flags, keyframes(flags), notes)
+
+
+def scan_scene(scene: Scene, config: Config, *,
+               on_progress: ProgressCallback | None = None) -> SceneFlags:
+    """Measure ``scene``'s masks and flag the frames that need a look.
+
+    Example:
+        >>> flags = scan_scene(scene(cfg, "scene_0018"), cfg)  # doctest: +SKIP
+        >>> if flags.flagged_frames > 20: requeue(flags.scene)  # doctest: +SKIP
+    """
+    return detect(measure_scene(scene, config, on_progress=on_progress), config)

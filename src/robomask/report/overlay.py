@@ -1,0 +1,120 @@
+"""Drawing masks over frames (OpenCV only): fills, outlines, labels and a legend strip.
+
+All images are RGB ``uint8`` arrays of shape (height, width, 3); masks are bool arrays
+of shape (height, width) in the same pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import cv2
+import numpy as np
+
+from robomask.report.outputs import SceneOutputs
+
+#: Stage colours (RGB): arm session fill, gripper session fill, exported mask outline.
+COLOURS = {"arm": (255, 70, 70), "gripper": (40, 150, 255), "export": (255, 225, 0)}
+ALPHA = 0.45
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def fit_size(size_wh: tuple[int, int], width: int | None) -> tuple[int, int]:
+    """(width, height) scaled down to ``width`` pixels wide, keeping the aspect ratio;
+    unchanged when ``width`` is None or not smaller."""
+    w, h = size_wh
+    if width is None or width >= w:
+        return w, h
+    return width, max(1, round(h * width / w))
+
+
+def resize_mask(mask: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
+    """Bool mask resized to (width, height) = ``size_wh`` (area-averaged, >= half)."""
+    if mask.shape[::-1] == tuple(size_wh):
+        return mask
+    return cv2.resize(mask.view(np.uint8) * 255, size_wh, interpolation=cv2.INTER_AREA) >= 128
+
+
+def draw_overlay(rgb: np.ndarray, masks: Mapping[str, np.ndarray | None], *,
+                 fill: Iterable[str] = ("arm", "gripper"), outline: Iterable[str] = ("export",),
+                 thickness: int = 1) -> np.ndarray:
+    """A copy of ``rgb`` with the ``fill`` stages tinted and the ``outline`` stages traced.
+
+    Args:
+        rgb: (height, width, 3) uint8 frame.
+        masks: Stage -> bool (height, width) mask, or None to draw nothing for it.
+        fill: Stages drawn as translucent fills (:data:`ALPHA`), in this order.
+        outline: Stages drawn as contours ``thickness`` pixels wide, on top.
+    """
+    out = rgb.copy()
+    for stage in fill:
+        m = masks.get(stage)
+        if m is not None and m.any():
+            colour = np.array(COLOURS[stage], np.float32)
+            out[m] = (out[m] * (1 - ALPHA) + colour * ALPHA).astype(np.uint8)
+    for stage in outline:
+        m = masks.get(stage)
+        if m is not None and m.any():
+            contours, _ = cv2.findContours(m.view(np.uint8), cv2.RETR_LIST,
+                                           cv2.CHAIN_APPROX_SIMPLE)
+            cv2.drawContours(out, contours, -1, COLOURS[stage], thickness, cv2.LINE_AA)
+    return out
+
+
+def draw_label(rgb: np.ndarray, text: str, *, origin_xy: tuple[int, int] = (0, 0),
+               scale: float | None = None) -> np.ndarray:
+    """Write ``text`` in white on a black box at ``origin_xy`` (top-left, pixels), in place.
+
+    ``scale`` defaults to a size readable at the image's height.
+    """
+    scale = scale or max(0.35, rgb.shape[0] / 900)
+    thick = max(1, round(scale * 1.8))
+    (tw, th), base = cv2.getTextSize(text, FONT, scale, thick)
+    pad = max(2, round(4 * scale))
+    x, y = origin_xy
+    cv2.rectangle(rgb, (x, y), (x + tw + 2 * pad, y + th + base + 2 * pad), (0, 0, 0), -1)
+    cv2.putText(rgb, text, (x + pad, y + pad + th), FONT, scale, (255, 255, 255), thick,
+                cv2.LINE_AA)
+    return rgb
+
+
+def legend_strip(width_px: int, title: str, items: Sequence[tuple[str, str, bool]],
+                 height_px: int = 64) -> np.ndarray:
+    """A white (height_px, width_px, 3) strip: ``title`` on the first line, then one
+    swatch per ``(stage, text, outlined)`` item (outlined: a hollow box, else filled)."""
+    strip = np.full((height_px, width_px, 3), 255, np.uint8)
+    scale = height_px / 110
+    cv2.putText(strip, title, (8, int(height_px * 0.38)), FONT, scale * 1.15, (0, 0, 0),
+                2, cv2.LINE_AA)
+    x, y, box = 8, int(height_px * 0.58), int(height_px * 0.28)
+    for stage, text, outlined in items:
+        colour = COLOURS[stage]
+        if outlined:
+            cv2.rectangle(strip, (x, y), (x + box, y + box), colour, 3)
+        else:
+            cv2.rectangle(strip, (x, y), (x + box, y + box), colour, -1)
+        cv2.putText(strip, text, (x + box + 6, y + box - 2), FONT, scale, (30, 30, 30), 1,
+                    cv2.LINE_AA)
+        x += box + 18 + cv2.getTextSize(text, FONT, scale, 1)[0][0]
+    return strip
+
+
+def render_frame(outputs: SceneOutputs, frame_index: int, *, width: int | None = None,
+                 fill: Iterable[str] = ("arm", "gripper"),
+                 outline: Iterable[str] = ("export",), thickness: int = 1) -> np.ndarray:
+    """Frame ``frame_index`` of a scene with its masks drawn, ``width`` pixels wide.
+
+    Returns:
+        RGB uint8 (height, width, 3), downscaled (area-averaged) when ``width`` is smaller
+        than the frame.
+    """
+    fill, outline = tuple(fill), tuple(outline)
+    frame = outputs.frames[frame_index]
+    size = fit_size(outputs.size_wh, width)
+    if size != outputs.size_wh:
+        frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+    masks = {}
+    for stage in set(fill) | set(outline):
+        m = outputs.mask(stage, frame_index)
+        masks[stage] = None if m is None else resize_mask(m, size)
+    return draw_overlay(frame, masks, fill=fill, outline=outline, thickness=thickness)
