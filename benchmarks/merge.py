@@ -61,9 +61,9 @@ def arm_and_gripper(frame_index: int, size_wh: tuple[int, int] = SIZE_WH) -> tup
     elbow = (int(0.30 * w + 0.05 * w * np.sin(t)), int(0.40 * h + 0.05 * h * np.cos(t)))
     tip = (int(0.60 * w + 0.12 * w * np.sin(0.7 * t)), int(0.45 * h + 0.12 * h * np.cos(t)))
     arm = np.zeros((h, w), np.uint8)
-    cv2.ellipse(arm, base, (int(0.09 * w), int(0.14 * h)), 0, 180, 360, 255, -1)
-    cv2.line(arm, base, elbow, 255, int(0.085 * h))
-    cv2.line(arm, elbow, tip, 255, int(0.07 * h))
+    cv2.ellipse(arm, base, (int(0.11 * w), int(0.2 * h)), 0, 180, 360, 255, -1)
+    cv2.line(arm, base, elbow, 255, int(0.15 * h))
+    cv2.line(arm, elbow, tip, 255, int(0.14 * h))
     cable = np.array([base, (base[0] + 90, base[1] - 200), (elbow[0] + 60, elbow[1] + 30),
                       (tip[0] - 40, tip[1] + 40)], np.int32)
     cv2.polylines(arm, [cable], False, 255, 9)

@@ -97,3 +97,63 @@ def make_scene(tmp_path: Path) -> Callable[..., SceneFixture]:
                             arm_gt, grip_gt)
 
     return make
+
+
+@pytest.fixture
+def click_backend() -> str:
+    """Registers and returns the name of ``test-clicks``: a small click-only backend
+    (colour flood fill from the positive points, minus the regions of the negative
+    points), for code that needs a real :class:`~robomask.backends.Backend`."""
+    from robomask.backends import register_backend
+    from robomask.backends.base import Backend, Capabilities, VideoSession
+    from robomask.masks import FrameMasks
+
+    caps = Capabilities(text_prompts=False, clicks=True, devices=("cpu",))
+
+    def fill(rgb: np.ndarray, points: np.ndarray) -> np.ndarray:
+        h, w = rgb.shape[:2]
+        out = np.zeros((h + 2, w + 2), np.uint8)
+        for x, y in points.astype(int):
+            cv2.floodFill(rgb.copy(), out, (int(x), int(y)), 0, (30,) * 3, (30,) * 3,
+                          4 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))
+        return out[1:-1, 1:-1] > 0
+
+    class Session(VideoSession):
+        backend_name = "test-clicks"
+
+        def __init__(self, frames) -> None:
+            super().__init__(frames, caps)
+            self.clicks: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+        def _mask(self, frame_index: int, obj_id: int) -> np.ndarray:
+            pts, labels = self.clicks[(frame_index, obj_id)]
+            rgb = self.frames[frame_index]
+            return fill(rgb, pts[labels == 1]) & ~fill(rgb, pts[labels == 0])
+
+        def _add_clicks(self, frame_index, obj_id, points_xy, labels) -> FrameMasks:
+            self.clicks[(frame_index, obj_id)] = (points_xy, labels)
+            return FrameMasks(frame_index, self.size_wh, {
+                o: self._mask(f, o) for f, o in self.clicks if f == frame_index})
+
+        def _propagate(self, start_frame_index, *, reverse):
+            order = range(start_frame_index, -1, -1) if reverse else range(
+                start_frame_index, self.num_frames)
+            for i in order:
+                yield FrameMasks(i, self.size_wh, {
+                    o: self._mask(f, o) for f, o in self.clicks if f == i})
+
+        def _remove_object(self, obj_id) -> None:
+            self.clicks = {k: v for k, v in self.clicks.items() if k[1] != obj_id}
+
+        def _reset(self) -> None:
+            self.clicks = {}
+
+    class ClickBackend(Backend):
+        name = "test-clicks"
+        capabilities = caps
+
+        def open_session(self, frames) -> VideoSession:
+            return Session(frames)
+
+    register_backend("test-clicks", lambda config, stage: ClickBackend())
+    return "test-clicks"

@@ -29,9 +29,9 @@ def encode_jpeg(rgb: np.ndarray, *, max_width: int | None = None) -> bytes:
 
 def overlay_png(mask: np.ndarray, rgb: tuple[int, int, int]) -> bytes:
     """RGBA PNG of a bool (height, width) mask: ``rgb`` with alpha FILL_ALPHA inside,
-    opaque on a 2-pixel outline, transparent outside; same size as the mask."""
-    u8 = mask.astype(np.uint8)
-    edge = cv2.morphologyEx(u8, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+    opaque on the mask's inner 2-pixel border, transparent outside the mask."""
+    inner = cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    edge = mask & ~inner
     alpha = np.where(edge, 255, np.where(mask, FILL_ALPHA, 0)).astype(np.uint8)
     # cv2 writes BGRA
     bgra = np.empty(mask.shape + (4,), np.uint8)

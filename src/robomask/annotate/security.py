@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC_PREFIX = "/static/"  # the page's own JS and CSS: the same in every install
 
 
 def is_loopback(host: str) -> bool:
@@ -88,12 +89,14 @@ class AccessPolicy:
             port = None
         return f"robomask_token_{port or 80}"
 
-    def check(self, *, method: str, headers: Mapping[str, str], query_token: str | None,
-              cookies: Mapping[str, str]) -> Verdict:
+    def check(self, *, method: str, path: str, headers: Mapping[str, str],
+              query_token: str | None, cookies: Mapping[str, str]) -> Verdict:
         """Verdict for one request.
 
         Args:
             method: HTTP method.
+            path: URL path; GETs under ``/static/`` need no token (an inline frame in
+                a notebook on another site may not get the cookie).
             headers: Request headers (lower-case names).
             query_token: The ``token`` query parameter, if any.
             cookies: Request cookies.
@@ -107,6 +110,8 @@ class AccessPolicy:
             if not is_loopback(_hostname(host)):
                 return Verdict(403, f"expected a loopback Host header (127.0.0.1, localhost), "
                                     f"got {host!r}; start with --host to serve other names")
+            return Verdict()
+        if method == "GET" and path.startswith(PUBLIC_PREFIX):
             return Verdict()
         if query_token is not None and self._matches(query_token):
             return Verdict(set_cookie=True)

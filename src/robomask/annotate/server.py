@@ -115,6 +115,20 @@ def _error(status: int, message: str) -> Any:
     return responses.JSONResponse({"detail": message}, status_code=status, headers=HEADERS)
 
 
+def _describe_validation(errors: Any) -> str:
+    """The first pydantic error as one line: ``body.x: expected a number, got 'a'``."""
+    if not errors:
+        return "expected a valid request, got an invalid one"
+    err = errors[0]
+    where = ".".join(str(p) for p in err.get("loc", ())) or "request"
+    if err.get("type") == "missing":
+        return f"{where}: expected a value, got none"
+    msg = str(err.get("msg", "invalid"))
+    msg = msg[len("Input should be "):] if msg.startswith("Input should be ") else msg
+    got = repr(err["input"])[:200] if "input" in err else "something else"
+    return f"{where}: expected {msg}, got {got}"
+
+
 def _static(name: str) -> str:
     return resources.files("robomask.annotate").joinpath("static", name).read_text("utf-8")
 
@@ -138,7 +152,8 @@ def create_app(ctx: AnnotateContext, *, token: str | None = None) -> Any:
 
     @app.middleware("http")
     async def guard(request: Any, call_next: Any) -> Any:
-        verdict = policy.check(method=request.method, headers=request.headers,
+        verdict = policy.check(method=request.method, path=request.url.path,
+                               headers=request.headers,
                                query_token=request.query_params.get("token"),
                                cookies=request.cookies)
         if verdict.status:
@@ -159,6 +174,10 @@ def create_app(ctx: AnnotateContext, *, token: str | None = None) -> Any:
         if isinstance(exc, FrameError):
             return _error(500, str(exc))
         return _error(400, str(exc))
+
+    @app.exception_handler(fastapi.exceptions.RequestValidationError)
+    async def bad_request(request: Any, exc: Any) -> Any:
+        return _error(422, _describe_validation(exc.errors()))
 
     @app.exception_handler(Exception)
     async def crash(request: Any, exc: Exception) -> Any:

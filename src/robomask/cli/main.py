@@ -8,7 +8,7 @@ import sys
 import typer
 from rich.logging import RichHandler
 
-from robomask.cli import demo_cmd, merge_cmd, run_cmds, setup_cmds
+from robomask.cli import annotate_cmd, demo_cmd, merge_cmd, qa_cmds, run_cmds, setup_cmds
 from robomask.cli.common import err_console
 from robomask.errors import RobomaskError
 
@@ -24,7 +24,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (setup_cmds, merge_cmd, run_cmds, demo_cmd):
+for module in (setup_cmds, merge_cmd, run_cmds, demo_cmd, annotate_cmd, qa_cmds):
     module.register(app)
 
 

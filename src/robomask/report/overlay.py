@@ -67,7 +67,7 @@ def draw_label(rgb: np.ndarray, text: str, *, origin_xy: tuple[int, int] = (0, 0
 
     ``scale`` defaults to a size readable at the image's height.
     """
-    scale = scale or max(0.35, rgb.shape[0] / 900)
+    scale = scale or max(0.45, rgb.shape[0] / 900)
     thick = max(1, round(scale * 1.8))
     (tw, th), base = cv2.getTextSize(text, FONT, scale, thick)
     pad = max(2, round(4 * scale))

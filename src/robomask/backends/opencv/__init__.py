@@ -1,0 +1,54 @@
+"""The opencv backend: click prompts, no weights, CPU only.
+
+A keyframe mask comes from the clicks by GrabCut (:mod:`.clicks`); other frames get
+masks by dense optical flow plus a colour model (:mod:`.track`), fused between
+keyframes (:mod:`.session`). It cannot read text prompts: give it clicks (the arm
+prompt file's ARM_CABLE_INITIAL_PROMPTS).
+
+Example:
+    >>> from robomask.backends.opencv import OpenCVBackend  # doctest: +SKIP
+    >>> with OpenCVBackend().open_session(frames) as s:  # doctest: +SKIP
+    ...     s.add_clicks(0, obj_id=0, points_xy=[[320, 200]], labels=[1])
+    ...     masks = list(s.propagate())
+"""
+
+from __future__ import annotations
+
+import logging
+
+from robomask.backends.base import Backend, Capabilities
+from robomask.backends.opencv.session import OpenCVSession
+from robomask.config import Config, Stage
+from robomask.io.frames import FrameSource
+
+log = logging.getLogger(__name__)
+
+WORK_LONG_SIDE = 432  # pixels; 854x480 -> 432x243, 1280x720 -> 432x243
+
+
+class OpenCVBackend(Backend):
+    """Weight-free click segmentation and tracking with OpenCV.
+
+    Args:
+        work_long_side: Long side in pixels of the working resolution.
+    """
+
+    name = "opencv"
+    capabilities = Capabilities(text_prompts=False, clicks=True, devices=("cpu",))
+
+    def __init__(self, work_long_side: int = WORK_LONG_SIDE) -> None:
+        self.work_long_side = work_long_side
+
+    def open_session(self, frames: FrameSource) -> OpenCVSession:
+        return OpenCVSession(frames, self.capabilities, self.work_long_side)
+
+
+def build(config: Config, stage: Stage) -> OpenCVBackend:
+    """The opencv backend for a session stage (the same for arm and gripper)."""
+    if config.device not in ("auto", "cpu"):
+        log.warning("backend opencv runs on the CPU; config device %r is ignored",
+                    config.device)
+    return OpenCVBackend()
+
+
+__all__ = ["OpenCVBackend", "OpenCVSession", "build"]

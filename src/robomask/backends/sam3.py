@@ -1,0 +1,342 @@
+"""Backend ``sam3``: Meta's official ``sam3`` package (0.1.4), CUDA only.
+
+The predictor (``build_sam3_video_predictor``) is built once per stage on the GPUs of
+``cuda_visible_devices_{stage}`` and spoken to with its request dicts (``start_session``,
+``add_prompt``, ``propagate_in_video``, ``remove_object``, ``reset_session``,
+``close_session``). SAM3 details this module hides from robomask:
+
+- Clicks need cached outputs on their frame (``_build_tracker_output`` asserts "No cached
+  outputs found"). A session whose first prompt is clicks (the gripper session) first puts
+  ``arm_text_prompt`` on ``arm_text_bootstrap_frame_index``, propagates both ways to fill
+  the cache, and removes the objects it found. After a text prompt without propagation,
+  the first click propagates the text's objects first (they are kept).
+- Points go as fractions of width and height, (x, y) in [0, 1]; every add sends all the
+  clicks of that object on that frame (SAM3 replaces the earlier ones).
+- Propagation streams are always drained, also when the consumer stops early: with
+  several GPUs the worker processes run the whole stream and meet rank 0 at a barrier
+  after it, so an abandoned stream would hang the next request.
+- The backward pass of SAM3 starts one frame before its start frame, so a
+  ``propagate(direction="backward")`` does not repeat the start frame; ``"both"`` yields
+  every frame once (the base class merges the start frame of the forward pass).
+- Closing: the session is closed (idempotent in sam3) and ``close()`` shuts the
+  predictor down with a time limit; worker processes that do not acknowledge (e.g.
+  killed by the same Ctrl-C) are killed, and a left-over process group is destroyed, so
+  a second predictor can start in the same Python process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from robomask._optional import available, require
+from robomask.backends.base import Backend, Capabilities, VideoSession
+from robomask.backends.torch_device import cuda_problem, gpu_indices, release_memory
+from robomask.config import Config, Stage
+from robomask.errors import BackendError, SessionError
+from robomask.io.frames import FrameSource
+from robomask.masks import FrameMasks
+
+log = logging.getLogger(__name__)
+
+BPE_NAME = "bpe_simple_vocab_16e6.txt.gz"
+BPE_HINT = (f"download {BPE_NAME} (e.g. from the facebookresearch/sam3 GitHub repository, "
+            "sam3/assets/, or the open_clip package) and set sam3_bpe_path in the config")
+PredictorFactory = Callable[[], Any]
+
+
+def find_bpe(configured: Path | None) -> Path:
+    """The BPE vocabulary: ``sam3_bpe_path`` if set, else the first installed copy.
+
+    The 0.1.4 wheel does not ship ``sam3/assets/bpe_simple_vocab_16e6.txt.gz``; open_clip
+    and a source checkout of sam3 do, so installed distributions are searched.
+
+    Raises:
+        BackendError: The configured file is missing, or no copy is installed.
+    """
+    if configured is not None:
+        path = Path(configured).expanduser()
+        if not path.is_file():
+            raise BackendError(f"config key 'sam3_bpe_path': expected the file {BPE_NAME}, "
+                               f"got nothing at {path}", hint=BPE_HINT)
+        return path
+    found = installed_bpe()
+    if found is None:
+        raise BackendError(f"sam3 backend: expected {BPE_NAME} (sam3_bpe_path or an installed "
+                           "package), got none", hint=BPE_HINT)
+    return found
+
+
+def installed_bpe() -> Path | None:
+    """First ``bpe_simple_vocab_16e6.txt.gz`` among the installed distributions' files."""
+    for dist in metadata.distributions():
+        for file in dist.files or ():
+            if file.name == BPE_NAME:
+                path = Path(str(dist.locate_file(file)))
+                if path.is_file():
+                    return path
+    return None
+
+
+def diagnose(config: Config | None) -> list[tuple[str, str]]:
+    """What stops this backend here, as (reason, fix) pairs; empty when it can run."""
+    problems: list[tuple[str, str]] = []
+    if not available("torch"):
+        return [("no torch", "pip install 'robomask[sam3]' (a CUDA build of torch)")]
+    cuda = cuda_problem()
+    if cuda:
+        problems.append((f"no CUDA: {cuda}", "run on a machine with an NVIDIA GPU, or use "
+                                             "backend: sam3-hf (runs on the CPU)"))
+    if not available("sam3"):
+        problems.append(("no sam3 package", "pip install 'robomask[sam3]'"))
+    if config is not None and (config.sam3_checkpoint is None
+                               or not Path(config.sam3_checkpoint).is_file()):
+        problems.append((f"no weights: sam3_checkpoint = {config.sam3_checkpoint}",
+                         "huggingface-cli download facebook/sam3 sam3.pt --local-dir DIR "
+                         "(gated: request access first), then set sam3_checkpoint"))
+    try:
+        find_bpe(config.sam3_bpe_path if config is not None else None)
+    except BackendError:
+        problems.append((f"no BPE file ({BPE_NAME})", BPE_HINT))
+    return problems
+
+
+def build(config: Config, stage: Stage) -> Sam3Backend:
+    """Build the official SAM3 video predictor for ``stage`` (``"arm"`` or ``"gripper"``).
+
+    Raises:
+        BackendError: No sam3/torch, no CUDA, no checkpoint, no BPE file, bad GPU list.
+    """
+    require("torch", "sam3", purpose="the sam3 backend")
+    require("sam3", "sam3", purpose="the sam3 backend")
+    cuda = cuda_problem()
+    if cuda:
+        raise BackendError(f"sam3 backend: expected a CUDA GPU, got {cuda}",
+                           hint="use backend: sam3-hf on this machine (see robomask doctor)")
+    ckpt = config.sam3_checkpoint
+    if ckpt is None or not Path(ckpt).is_file():
+        raise BackendError(f"config key 'sam3_checkpoint': expected the SAM3 weights file "
+                           f"(sam3.pt), got {'no value' if ckpt is None else ckpt}",
+                           hint="see docs/sam3.md, 'Getting the weights'")
+    bpe = find_bpe(config.sam3_bpe_path)
+    gpus = gpu_indices(config, stage)
+    from sam3.model_builder import build_sam3_video_predictor
+
+    factory = partial(build_sam3_video_predictor, checkpoint_path=str(ckpt), bpe_path=str(bpe),
+                      gpus_to_use=gpus,
+                      apply_temporal_disambiguation=config.apply_temporal_disambiguation)
+    return Sam3Backend(factory, config)
+
+
+class Sam3Backend(Backend):
+    """The official predictor, built once; one session per video.
+
+    Args:
+        predictor_factory: Builds the predictor (``build_sam3_video_predictor`` with its
+            arguments bound); tests pass a stand-in that speaks the same protocol.
+        config: Supplies ``arm_text_prompt``, ``arm_text_bootstrap_frame_index`` and
+            ``sam3_offload_video_to_cpu``.
+        shutdown_timeout_s: How long ``close()`` waits for worker processes to stop.
+    """
+
+    name: ClassVar[str] = "sam3"
+    capabilities: ClassVar[Capabilities] = Capabilities(text_prompts=True, clicks=True,
+                                                        devices=("cuda",))
+
+    def __init__(self, predictor_factory: PredictorFactory, config: Config, *,
+                 shutdown_timeout_s: float = 60.0) -> None:
+        self.bootstrap_text = config.arm_text_prompt
+        self.bootstrap_frame_index = config.arm_text_bootstrap_frame_index
+        self.shutdown_timeout_s = shutdown_timeout_s
+        self.predictor: Any = predictor_factory()
+        if config.sam3_offload_video_to_cpu:
+            # 0.1.4's start_session request has no such field; the model's init_state does.
+            model = self.predictor.model
+            model.init_state = partial(model.init_state, offload_video_to_cpu=True)
+
+    def request(self, **fields: Any) -> dict[str, Any]:
+        """Send one request; sam3's assertion and runtime errors become BackendError."""
+        if self.predictor is None:
+            raise BackendError("sam3 backend: expected an open backend, got a closed one")
+        try:
+            return self.predictor.handle_request(request=fields)
+        except (AssertionError, RuntimeError, ValueError) as exc:
+            raise BackendError(f"sam3 {fields['type']}: {type(exc).__name__}: {exc}") from exc
+
+    def stream(self, **fields: Any) -> Iterator[dict[str, Any]]:
+        """A ``propagate_in_video`` stream that is drained even when its consumer stops."""
+        if self.predictor is None:
+            raise BackendError("sam3 backend: expected an open backend, got a closed one")
+        responses = self.predictor.handle_stream_request(request=fields)
+        try:
+            yield from responses
+        except GeneratorExit:
+            for _ in responses:
+                pass
+            raise
+
+    def open_session(self, frames: FrameSource) -> Sam3Session:
+        return Sam3Session(frames, self)
+
+    def close(self) -> None:
+        """Shut the predictor down (bounded), kill stuck workers, free GPU memory."""
+        predictor, self.predictor = self.predictor, None
+        if predictor is None:
+            return
+        shutdown_predictor(predictor, self.shutdown_timeout_s)
+        del predictor
+        release_memory()
+
+
+def shutdown_predictor(predictor: Any, timeout_s: float) -> None:
+    """``predictor.shutdown()`` with a time limit, then clean up whatever it left.
+
+    sam3 0.1.4's shutdown waits without a limit for each worker's acknowledgement; a
+    worker that died (Ctrl-C reaches the whole process group) never sends one.
+    """
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            predictor.shutdown()
+        except BaseException as exc:  # reported below; the thread must not die silently
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="sam3-shutdown", daemon=True).start()
+    if done.wait(timeout_s) and not failure:
+        return
+    log.warning("sam3 predictor shutdown %s; stopping its worker processes",
+                f"failed: {failure[0]!r}" if failure else f"took over {timeout_s:.0f} s")
+    for pid in dict(getattr(predictor, "worker_pids", None) or {}).values():
+        _kill(pid)
+    if available("torch"):
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+class Sam3Session(VideoSession):
+    """One ``start_session`` of the predictor on a scene's frames (``FrameSource.path``)."""
+
+    backend_name = "sam3"
+
+    def __init__(self, frames: FrameSource, backend: Sam3Backend) -> None:
+        super().__init__(frames, backend.capabilities)
+        self.backend = backend
+        self.cached_frames: set[int] = set()  # frames whose outputs SAM3 has cached
+        self.text_frame_index: int | None = None  # frame of the user's text prompt
+        self.session_id = backend.request(type="start_session",
+                                          resource_path=str(frames.path))["session_id"]
+        self._check_frame_count()
+
+    def _check_frame_count(self) -> None:
+        states = getattr(self.backend.predictor, "_ALL_INFERENCE_STATES", {})
+        n = states.get(self.session_id, {}).get("state", {}).get("num_frames")
+        if n is not None and n != self.num_frames:
+            self.close()
+            raise SessionError(f"{self.frames.path}: sam3 read {n} frames, expected "
+                               f"{self.num_frames} like robomask",
+                               hint="keep only the video's frames (png/jpg) in that folder")
+
+    # --- conversions ---
+    def _frame_masks(self, frame_index: int, outputs: Mapping[str, Any] | None) -> FrameMasks:
+        """Outputs of one frame -> FrameMasks; tensors are moved to the CPU first."""
+        if outputs is None:
+            return FrameMasks(frame_index, self.size_wh, {})
+        cpu = {k: v.detach().cpu().numpy() if hasattr(v, "detach") else v
+               for k, v in outputs.items() if k in ("out_obj_ids", "out_binary_masks")}
+        return FrameMasks.from_sam3(frame_index, cpu, self.size_wh)
+
+    def _propagate_all(self, start_frame_index: int) -> set[int]:
+        """Propagate both ways only to fill SAM3's cache; returns the object ids seen."""
+        seen: set[int] = set()
+        for resp in self.backend.stream(type="propagate_in_video", session_id=self.session_id,
+                                        propagation_direction="both",
+                                        start_frame_index=start_frame_index):
+            self.cached_frames.add(int(resp["frame_index"]))
+            seen.update(int(i) for i in np.asarray(
+                (resp["outputs"] or {}).get("out_obj_ids", [])).reshape(-1))
+        return seen
+
+    def _fill_cache(self) -> None:
+        if self.text_frame_index is not None:
+            self._propagate_all(self.text_frame_index)
+            return
+        k = self.bootstrap_frame()
+        log.info("sam3: bootstrapping clicks with %r on frame %d", self.backend.bootstrap_text, k)
+        self.backend.request(type="add_prompt", session_id=self.session_id, frame_index=k,
+                             text=self.backend.bootstrap_text)
+        for obj_id in sorted(self._propagate_all(k)):
+            self.backend.request(type="remove_object", session_id=self.session_id,
+                                 obj_id=obj_id)
+
+    def bootstrap_frame(self) -> int:
+        k = self.backend.bootstrap_frame_index
+        if not 0 <= k < self.num_frames:
+            raise BackendError(f"config key 'arm_text_bootstrap_frame_index': expected "
+                               f"0..{self.num_frames - 1}, got {k}")
+        return k
+
+    # --- hooks ---
+    def _add_text(self, frame_index: int, text: str) -> FrameMasks:
+        resp = self.backend.request(type="add_prompt", session_id=self.session_id,
+                                    frame_index=frame_index, text=text)
+        self.cached_frames = set()
+        self.text_frame_index = frame_index
+        return self._frame_masks(frame_index, resp["outputs"])
+
+    def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
+                    labels: np.ndarray) -> FrameMasks:
+        if frame_index not in self.cached_frames:
+            self._fill_cache()
+        w, h = self.size_wh
+        rel = np.clip(points_xy / np.array([w, h], dtype=np.float64), 0.0, 1.0)
+        resp = self.backend.request(type="add_prompt", session_id=self.session_id,
+                                    frame_index=frame_index, points=rel.tolist(),
+                                    point_labels=[int(v) for v in labels], obj_id=obj_id)
+        return self._frame_masks(frame_index, resp["outputs"])
+
+    def _propagate(self, start_frame_index: int, *, reverse: bool) -> Iterator[FrameMasks]:
+        for resp in self.backend.stream(type="propagate_in_video", session_id=self.session_id,
+                                        propagation_direction="backward" if reverse
+                                        else "forward", start_frame_index=start_frame_index):
+            i = int(resp["frame_index"])
+            self.cached_frames.add(i)
+            yield self._frame_masks(i, resp["outputs"])
+
+    def _remove_object(self, obj_id: int) -> None:
+        self.backend.request(type="remove_object", session_id=self.session_id, obj_id=obj_id)
+
+    def _reset(self) -> None:
+        self.backend.request(type="reset_session", session_id=self.session_id)
+        self.cached_frames = set()
+        self.text_frame_index = None
+
+    def _close(self) -> None:
+        if self.backend.predictor is None:
+            return  # the predictor was shut down; its sessions went with it
+        try:
+            self.backend.request(type="close_session", session_id=self.session_id)
+        except BackendError as exc:
+            log.warning("sam3: closing session %s failed: %s", self.session_id, exc)

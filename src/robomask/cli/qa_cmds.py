@@ -1,0 +1,126 @@
+"""``robomask preview``, ``robomask video``, ``robomask report``: visual QA of masks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from robomask.cli.common import (
+    ConfigOption,
+    ProgressView,
+    SceneOption,
+    ScenesOption,
+    console,
+    err_console,
+    open_config,
+    scene_patterns,
+)
+from robomask.config import Config
+from robomask.io.atomic import write_json
+from robomask.report.flags import SceneFlags, scan_scene
+from robomask.report.html import report_json, write_report
+from robomask.report.preview import VIEWS
+from robomask.report.preview import preview as render_preview_png
+from robomask.report.video import write_overlay_video
+from robomask.scenes import Scene, select_scenes
+
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Output file.")]
+
+
+def _one_scene(cfg: Config, scene: str | None) -> Scene:
+    return select_scenes(cfg, [scene] if scene else None)[0]
+
+
+def preview(
+    config: ConfigOption = Path("mask_config.yaml"),
+    scene: SceneOption = None,
+    stage: Annotated[str | None, typer.Option(
+        help="arm | gripper | export (default: arm and gripper filled, export outlined).")
+    ] = None,
+    out: OutOption = None,
+) -> None:
+    """Overlay grid of every vis_frame_stride-th frame (at most vis_max_plots) as a PNG."""
+    if stage not in VIEWS:
+        raise typer.BadParameter(f"expected arm, gripper or export, got {stage!r}",
+                                 param_hint="--stage")
+    cfg = open_config(config)
+    sc = _one_scene(cfg, scene)
+    path = out or Path(f"{sc.name}_{stage or 'all'}_preview.png")
+    image = render_preview_png(sc, cfg, stage, out=path, show=False)
+    console.print(f"wrote {path} ({image.width}x{image.height})")
+
+
+def video(
+    config: ConfigOption = Path("mask_config.yaml"),
+    scene: SceneOption = None,
+    out: OutOption = None,
+    fps: Annotated[float | None, typer.Option(
+        min=1, help="Frames per second (default: from timestamp names, else 30).")] = None,
+    width: Annotated[int | None, typer.Option(
+        min=16, help="Scale down to this width in pixels (default: full size).")] = None,
+) -> None:
+    """Overlay mp4 of a whole scene: arm and gripper filled, export outlined, frame numbers."""
+    cfg = open_config(config)
+    sc = _one_scene(cfg, scene)
+    path = out or Path(f"{sc.name}_overlay.mp4")
+    with ProgressView() as view:
+        write_overlay_video(sc, cfg, path, fps=fps, width=width, on_progress=view)
+    console.print(f"wrote {path}")
+
+
+def _summary(r: SceneFlags) -> str:
+    if not r.flags:
+        return f"{r.scene}: no flags ({r.n_frames} frames)"
+    keys = ", ".join(str(k) for k in r.keyframes)
+    return (f"{r.scene}: {r.flagged_frames}/{r.n_frames} flagged frames in {len(r.flags)} "
+            f"flag(s), worst {r.flags[0].severity} ({r.flags[0].kind}); keyframes: {keys}")
+
+
+def report(
+    config: ConfigOption = Path("mask_config.yaml"),
+    scene: SceneOption = None,
+    scenes: ScenesOption = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Report folder (default: {export_base_dir}/{task_name}/qa_report).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the flags as JSON on stdout instead of a summary.")] = False,
+    html: Annotated[bool, typer.Option(
+        help="Write the HTML pages and thumbnails (--no-html: flags.json only).")] = True,
+    fail_above: Annotated[int | None, typer.Option(
+        min=0, help="Exit 1 when any scene has more than this many flagged frames.")] = None,
+) -> None:
+    """Flag frames whose masks need a look; write a static HTML report and flags.json."""
+    cfg = open_config(config)
+    chosen = select_scenes(cfg, scene_patterns(scene, scenes) or None)
+    folder = out or cfg.output_dir / "qa_report"
+    with ProgressView() as view:
+        if html:
+            results = write_report(chosen, cfg, folder, config_path=str(config),
+                                   on_progress=view)
+        else:
+            results = [scan_scene(s, cfg, on_progress=view) for s in chosen]
+    data = report_json(results, cfg, str(config))
+    if not html:
+        write_json(folder / "flags.json", data)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+    else:
+        for r in results:
+            console.print(_summary(r), highlight=False)
+        console.print(f"report: {folder / 'index.html' if html else folder / 'flags.json'}")
+    if fail_above is not None:
+        over = [r.scene for r in results if r.flagged_frames > fail_above]
+        if over:
+            err_console.print(f"{len(over)} scene(s) with more than {fail_above} flagged "
+                              f"frames: {', '.join(over)}", highlight=False)
+            raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(preview)
+    app.command()(video)
+    app.command()(report)

@@ -1,0 +1,186 @@
+"""The sam3-hf backend on the real transformers SAM3 classes, with tiny random weights.
+
+The tiny model is saved with ``save_pretrained`` into a folder and loaded back through
+the backend, as the real weights are. Random weights give meaningless masks: these tests
+check structure (ids, frames, shapes, clean-up), never quality.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from robomask.backends import build_backend
+from robomask.errors import BackendError
+from robomask.io.frames import open_frames
+from robomask.masks import FrameMasks
+
+pytestmark = pytest.mark.hf
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+if int(transformers.__version__.split(".")[0]) < 5:
+    pytest.skip("SAM3 needs transformers >= 5", allow_module_level=True)
+
+SIZE = 112  # model input side: 8x8 patches of 14 pixels
+TEXT_OBJECTS = 2  # detector queries; with threshold 0 every query is an object
+
+
+def tiny_sam3_folder(root: Path) -> Path:
+    """Save a random-weight Sam3VideoModel + processor (and a small CLIP tokenizer)."""
+    from transformers import (
+        CLIPTokenizerFast,
+        Sam2VideoVideoProcessor,
+        Sam3ImageProcessor,
+        Sam3VideoConfig,
+        Sam3VideoModel,
+        Sam3VideoProcessor,
+    )
+
+    vit = dict(model_type="sam3_vit_model", hidden_size=64, intermediate_size=64,
+               num_hidden_layers=2, num_attention_heads=2, window_size=4, global_attn_indexes=[1],
+               image_size=SIZE, patch_size=14, pretrain_image_size=56)
+    small = dict(hidden_size=128, num_attention_heads=2, intermediate_size=64)
+    detector = dict(
+        vision_config=dict(backbone_config=vit, fpn_hidden_size=128),
+        text_config=dict(vocab_size=64, hidden_size=64, intermediate_size=64, projection_dim=128,
+                         num_hidden_layers=1, num_attention_heads=2, max_position_embeddings=32,
+                         bos_token_id=0, eos_token_id=1, pad_token_id=1),
+        geometry_encoder_config=dict(small, num_layers=1),
+        detr_encoder_config=dict(small, num_layers=1),
+        detr_decoder_config=dict(small, num_layers=1, num_queries=TEXT_OBJECTS),
+        mask_decoder_config=dict(hidden_size=128, num_attention_heads=2),
+    )
+    # The tracker's memory attention reads 64-channel memories (fixed in transformers) and
+    # splits 128-channel object pointers into two of them.
+    tracker = dict(
+        vision_config=dict(backbone_config=vit, fpn_hidden_size=128),
+        prompt_encoder_config=dict(hidden_size=128, image_size=SIZE, patch_size=14,
+                                   mask_input_channels=4),
+        mask_decoder_config=dict(hidden_size=128, mlp_dim=64, num_attention_heads=2,
+                                 iou_head_hidden_dim=128),
+        memory_attention_hidden_size=128, memory_attention_num_layers=1,
+        memory_attention_feed_forward_hidden_size=64, memory_encoder_hidden_size=128,
+        mask_downsampler_embed_dim=128, memory_fuser_embed_dim=128,
+        memory_fuser_intermediate_dim=64, num_maskmem=3, max_object_pointers_in_encoder=2)
+    config = Sam3VideoConfig(detector_config=detector, tracker_config=tracker,
+                             low_res_mask_size=4 * SIZE // 14, score_threshold_detection=0.0,
+                             new_det_thresh=0.0, hotstart_delay=0)
+    config.image_size = SIZE
+    torch.manual_seed(0)
+    model_dir = root / "sam3-tiny"
+    Sam3VideoModel(config).save_pretrained(model_dir)
+    vocab = {w: i for i, w in enumerate(["<|startoftext|>", "<|endoftext|>", "robot</w>",
+                                         "and</w>", "cable</w>"])}
+    for c in "abcdefghijklmnopqrstuvwxyz":
+        vocab.setdefault(c, len(vocab))
+        vocab.setdefault(c + "</w>", len(vocab))
+    (root / "vocab.json").write_text(json.dumps(vocab))
+    (root / "merges.txt").write_text("#version: 0.2\n")
+    tokenizer = CLIPTokenizerFast(vocab_file=str(root / "vocab.json"),
+                                  merges_file=str(root / "merges.txt"))
+    mask_side = 4 * SIZE // 14
+    Sam3VideoProcessor(
+        image_processor=Sam3ImageProcessor(size={"height": SIZE, "width": SIZE},
+                                           mask_size={"height": mask_side, "width": mask_side}),
+        video_processor=Sam2VideoVideoProcessor(size={"height": SIZE, "width": SIZE}),
+        tokenizer=tokenizer,
+    ).save_pretrained(model_dir)
+    return model_dir
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_sam3_folder(tmp_path_factory.mktemp("hf"))
+
+
+@pytest.fixture
+def hf_scene(make_scene, tiny_model_dir):
+    return make_scene(num_frames=6, size_wh=(96, 64), backend="sam3-hf", device="cpu",
+                      sam3_hf_model_dir=str(tiny_model_dir))
+
+
+def _check_frames(masks: list[FrameMasks], n: int, size_wh: tuple[int, int]) -> None:
+    assert sorted(fm.frame_index for fm in masks) == list(range(n))  # each frame once
+    for fm in masks:
+        assert fm.size_wh == size_wh
+        for m in fm.masks.values():
+            assert m.shape == (size_wh[1], size_wh[0]) and m.dtype == bool
+
+
+def test_text_then_clicks_propagate_both_ways(hf_scene) -> None:
+    frames = open_frames(hf_scene.frames_dir)
+    with build_backend(hf_scene.config, "arm") as backend:
+        assert backend.name == "sam3-hf" and str(backend.device) == "cpu"
+        with backend.open_session(frames) as session:
+            first = session.add_text(2, "robot and cable")
+            assert set(first.masks) == set(range(TEXT_OBJECTS))  # detector ids 0..N-1
+            clicked = session.add_clicks(4, 7, np.array([[20.0, 10.0], [50.0, 30.0]]),
+                                         np.array([1, 0]))
+            assert set(clicked.masks) == set(range(TEXT_OBJECTS)) | {7}
+            out = list(session.propagate(direction="both"))  # starts at frame 2
+            tracker = session.tracker
+        assert session.closed and session.tracker is None
+    _check_frames(out, 6, (96, 64))
+    for fm in out:
+        assert set(fm.masks) == set(range(TEXT_OBJECTS)) | {7}
+    # streaming: no frame stays in the tracker session, old results were pruned
+    assert not tracker.processed_frames
+    for per_obj in tracker.output_dict_per_obj.values():
+        assert len(per_obj["non_cond_frame_outputs"]) <= session.window + 1
+    assert backend.model is None
+
+
+def test_clicks_only_remove_and_reset(hf_scene) -> None:
+    frames = open_frames(hf_scene.frames_dir)
+    with build_backend(hf_scene.config, "gripper") as backend, \
+            backend.open_session(frames) as session:
+        session.add_clicks(0, 2, np.array([[10.0, 10.0]]), np.array([1]))
+        session.add_clicks(3, 3, np.array([[80.0, 10.0]]), np.array([1]))
+        forward = list(session.propagate(start_frame_index=3, direction="forward"))
+        assert [fm.frame_index for fm in forward] == [3, 4, 5]
+        backward = list(session.propagate(start_frame_index=3, direction="backward"))
+        assert [fm.frame_index for fm in backward] == [3, 2, 1, 0]
+        session.remove_object(2)
+        after = list(session.propagate(direction="both"))
+        _check_frames(after, 6, (96, 64))
+        assert all(set(fm.masks) == {3} for fm in after)
+        with pytest.raises(BackendError, match="expected one of the session's objects"):
+            session.remove_object(2)
+        session.reset()
+        with pytest.raises(BackendError, match="expected a prompt first"):
+            list(session.propagate())
+
+
+def test_missing_or_incomplete_folder(make_scene, tmp_path: Path) -> None:
+    cfg = make_scene(backend="sam3-hf", device="cpu").config
+    cfg.sam3_hf_model_dir = None
+    with pytest.raises(BackendError, match="sam3_hf_model_dir.*got no value"):
+        build_backend(cfg, "arm")
+    cfg.sam3_hf_model_dir = tmp_path / "nowhere"
+    with pytest.raises(BackendError, match="expected a folder"):
+        build_backend(cfg, "arm")
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "config.json").write_text("{}")
+    with pytest.raises(BackendError, match="without model weights.*processor_config.json"):
+        build_backend(cfg.model_copy(update={"sam3_hf_model_dir": partial}), "arm")
+
+
+def test_sessions_end_to_end(hf_scene) -> None:
+    """Both stages through robomask's own session runner (SPEC section 5)."""
+    sessions = pytest.importorskip("robomask.pipeline.sessions")
+    from robomask.scenes import scene
+
+    sc = scene(hf_scene.config, hf_scene.name)
+    for stage in ("arm", "gripper"):
+        with build_backend(hf_scene.config, stage) as backend:
+            result = sessions.run_session(stage, sc, hf_scene.config, backend)
+        assert result.frames == 6 and not result.skipped
+        store = sc.store(stage, sc.frames())
+        assert store.missing() == []
+        assert store.read(0).shape == (64, 96)
+    assert (sc.state_dir / "gripper_objects.csv").is_file()

@@ -1,0 +1,116 @@
+"""The static report (pages, thumbnails, flags.json) and the report/preview/video CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from urllib.parse import unquote
+
+import pytest
+
+from report_scenes import FAULTS, build_qa_scene
+from robomask.cli.main import main
+from robomask.report.html import write_report
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.srcs, self.hrefs, self.ids = [], [], set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.srcs.append(a["src"])
+        if "href" in a:
+            self.hrefs.append(a["href"])
+        if "id" in a:
+            self.ids.add(a["id"])
+
+
+def _parse(path):
+    p = _Links()
+    p.feed(path.read_text())
+    return p
+
+
+def _run(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    return e.value.code, capsys.readouterr()
+
+
+def test_report_pages_link_everything_they_show(make_scene, tmp_path):
+    fx, sc = build_qa_scene(make_scene, FAULTS, vis_frame_stride=10)
+    out = tmp_path / "report"
+    (result,) = write_report([sc], fx.config, out, config_path="cfg.yaml")
+    page = out / f"{sc.name}.html"
+    links = _parse(page)
+    html = page.read_text()
+    assert links.srcs and all((out / unquote(s)).is_file() for s in links.srcs)
+    frame_links = [h[1:] for h in links.hrefs if h.startswith("#")]
+    assert frame_links and set(frame_links) <= links.ids
+    for a, _ in FAULTS.values():
+        assert f'href="#f{a:05d}"' in html and f'id="f{a:05d}"' in html
+    for k in result.keyframes:
+        assert f"robomask annotate --config cfg.yaml --scene {sc.name} --frame {k}" in html
+    assert html.count("<svg") == 1 and "<path d=\"M" in html
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert html.index("area_jump") < html.index("export_empty")   # worst first
+    thumbs = sorted(p.name for p in (out / sc.name).glob("*.jpg"))
+    expected = sorted({0, 10, 20, 30} | {a for a, _ in FAULTS.values()})
+    assert thumbs == [f"f{i:05d}.jpg" for i in expected]
+    index = _parse(out / "index.html")
+    assert f"{sc.name}.html" in index.hrefs and (out / "flags.json").is_file()
+
+
+def test_clean_scene_page_says_nothing_to_look_at(make_scene, tmp_path):
+    fx, sc = build_qa_scene(make_scene, (), with_csv=False)
+    write_report([sc], fx.config, tmp_path / "r")
+    html = (tmp_path / "r" / f"{sc.name}.html").read_text()
+    assert "No flags" in html and "union masks only" in html and "swaps not checked" in html
+
+
+def test_report_cli_json_and_fail_above(make_scene, capsys):
+    fx, sc = build_qa_scene(make_scene, FAULTS)
+    cfg = str(fx.config_path)
+    code, cap = _run(["report", "--config", cfg, "--scenes", "scene_*", "--json",
+                      "--no-html"], capsys)
+    assert code == 0, cap.err
+    data = json.loads(cap.out)
+    (scene,) = data["scenes"]
+    assert scene["scene"] == sc.name and scene["flagged_frames"] == 21
+    assert scene["suggested_keyframes"] == [5, 10, 15, 20, 30]
+    assert {(f["kind"], f["start"], f["end"]) for f in scene["flags"]} >= {("swap", 30, 34)}
+    assert all(f["severity"] in ("high", "medium", "low") for f in scene["flags"])
+    assert scene["annotate_commands"][0] == (
+        f"robomask annotate --config {cfg} --scene {sc.name} --frame 5")
+    assert data["thresholds"]["qa_area_jump_ratio"] == 1.8
+    saved = json.loads((fx.out_dir / "qa_report" / "flags.json").read_text())
+    assert saved == data
+    assert not (fx.out_dir / "qa_report" / "index.html").exists()
+
+    code, cap = _run(["report", "--config", cfg, "--scene", sc.name, "--fail-above", "20"],
+                     capsys)
+    assert code == 1 and "more than 20 flagged frames" in cap.err
+    assert (fx.out_dir / "qa_report" / "index.html").is_file()
+    code, cap = _run(["report", "--config", cfg, "--scene", sc.name, "--fail-above", "21",
+                      "--no-html"], capsys)
+    assert code == 0 and re.search(r"21/40 flagged frames in 5 flag", cap.out)
+
+
+def test_preview_and_video_cli(make_scene, tmp_path, capsys):
+    fx, sc = build_qa_scene(make_scene, (), num_frames=6)
+    cfg = str(fx.config_path)
+    png, mp4 = tmp_path / "p.png", tmp_path / "v.mp4"
+    code, cap = _run(["preview", "--config", cfg, "--scene", sc.name, "--stage", "export",
+                      "--out", str(png)], capsys)
+    assert code == 0 and png.is_file(), cap.err
+    code, cap = _run(["video", "--config", cfg, "--scene", sc.name, "--out", str(mp4)], capsys)
+    assert code == 0 and mp4.stat().st_size > 0, cap.err
+    code, cap = _run(["preview", "--config", cfg, "--scene", sc.name, "--stage", "arms"],
+                     capsys)
+    assert code == 2 and "expected arm, gripper or export" in cap.err
+    code, cap = _run(["report", "--config", cfg, "--scene", "scene_9999"], capsys)
+    assert code == 2 and "scene_9999" in cap.err

@@ -1,0 +1,85 @@
+"""The preview grid and the overlay drawing."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from report_scenes import build_qa_scene
+from robomask.errors import MaskStoreError
+from robomask.report.overlay import COLOURS, draw_overlay, fit_size, resize_mask
+from robomask.report.preview import preview, preview_frames, render_preview
+
+
+def test_preview_frames_follow_stride_and_cap():
+    assert preview_frames(100, 30, 10) == [0, 30, 60, 90]
+    assert preview_frames(1000, 30, 10) == list(range(0, 300, 30))
+
+
+def test_draw_overlay_fills_and_outlines():
+    rgb = np.zeros((20, 30, 3), np.uint8)
+    arm = np.zeros((20, 30), bool)
+    arm[5:10, 5:10] = True
+    export = np.zeros((20, 30), bool)
+    export[2:18, 15:28] = True
+    out = draw_overlay(rgb, {"arm": arm, "gripper": None, "export": export})
+    assert out[7, 7, 0] > 100 and out[7, 7, 2] < 60          # tinted red
+    edge = out[2, 20].astype(int) - COLOURS["export"]      # contour pixel (antialiased)
+    assert np.abs(edge).max() < 40
+    assert tuple(out[10, 20]) == (0, 0, 0)                  # inside the outline: untouched
+    assert rgb.max() == 0                                   # input not modified
+
+
+def test_resize_keeps_aspect_and_mask_shape():
+    assert fit_size((1280, 720), 320) == (320, 180)
+    assert fit_size((100, 50), 320) == (100, 50)
+    m = np.zeros((720, 1280), bool)
+    m[:360] = True
+    small = resize_mask(m, (320, 180))
+    assert small.shape == (180, 320) and small[:90].all() and not small[90:].any()
+
+
+def test_grid_has_one_tile_per_sampled_frame(make_scene):
+    fx, sc = build_qa_scene(make_scene, (), vis_frame_stride=7, vis_max_plots=5)
+    grid = render_preview(sc, fx.config, tile_width=80, columns=3)
+    tiles = preview_frames(40, 7, 5)
+    assert len(tiles) == 5
+    rows = math.ceil(5 / 3)
+    tile_h = round(96 * 80 / 160)
+    legend_h = grid.shape[0] - (rows * (tile_h + 4) - 4)
+    assert grid.shape[1] == 3 * 84 - 4 and 40 <= legend_h <= 80
+    # the arm of frame 0 is tinted red in the first tile (arm 0 at x 104..118 of 160)
+    tile = grid[legend_h:legend_h + tile_h, :80]
+    arm_px = tile[10:20, 54:58].reshape(-1, 3).mean(axis=0)
+    assert arm_px[0] > arm_px[2] + 40
+
+
+def test_stage_views_colour_by_stage(make_scene):
+    fx, sc = build_qa_scene(make_scene, ())
+    grip = render_preview(sc, fx.config, "gripper")
+    arm = render_preview(sc, fx.config, "arm")
+    assert grip.shape == arm.shape
+    # 40 frames at stride 30: one row of two full-size (160x96) tiles under the legend;
+    # a pixel in the right gripper block of frame 0 (x 101..121, y 50..64)
+    y, x = grip.shape[0] - 96 + 57, 110
+    assert grip[y, x, 2] > grip[y, x, 0] + 40
+    assert abs(int(arm[y, x, 2]) - int(arm[y, x, 0])) < 60
+    with pytest.raises(ValueError, match="stage"):
+        render_preview(sc, fx.config, "nope")
+
+
+def test_preview_writes_png_and_returns_the_image(make_scene, tmp_path):
+    fx, sc = build_qa_scene(make_scene, ())
+    out = tmp_path / "grid.png"
+    image = preview(sc.name, fx.config_path, stage=None, out=out, show=False)
+    saved = cv2.imread(str(out))
+    assert saved is not None and saved.shape[:2] == (image.height, image.width)
+
+
+def test_preview_without_masks_names_the_folder(make_scene):
+    fx = make_scene(with_ckpt=False)
+    with pytest.raises(MaskStoreError, match="scene_0001_ckpt_arm"):
+        preview(fx.name, fx.config, stage="arm", show=False)
