@@ -113,6 +113,9 @@ def test_click_preview_save_and_reload(scene_fx, client):
     assert shown[10, 30] and tuple(overlay[10, 30, 2::-1]) == (0xFF, 0x8C, 0x1A)  # arm colour
     iou = (shown & scene_fx.arm_gt[2]).sum() / (shown | scene_fx.arm_gt[2]).sum()
     assert iou > 0.8  # the backend's mask of the clicked bar
+    assert float(r.headers["X-Backend-Ms"]) >= 0
+    again = client.get("/api/preview", params={"frame_index": 2, "obj_id": 0})
+    assert again.headers["X-Backend-Ms"] == "cached" and again.content == r.content
 
     saved = client.post("/api/save").json()
     assert saved["state"]["dirty"] is False and len(saved["files"]) == 2
@@ -155,6 +158,30 @@ def test_append_keeps_what_is_on_disk(client, scene_fx):
     grip = read_prompts(scene_fx.camera_dir / "annotation_prompts_gripper_points.json")
     assert [(e.frame_index, e.coord_type) for e in grip[RIGHT_KEY]] == [(0, "rel"), (4, "abs")]
     assert len(grip[LEFT_KEY]) == 1
+
+
+def test_entries_in_the_wrong_file_are_reported(scene_fx):
+    from robomask.prompts import PromptEntry, PromptSet, write_prompts
+
+    odd = PromptSet()
+    odd.entries[ARM_KEY] = [PromptEntry(1, 0, ((5.0, 5.0),), (1,))]
+    odd.entries[RIGHT_KEY] = [PromptEntry(1, 3, ((80.0, 5.0),), (1,))]
+    write_prompts(scene_fx.camera_dir / "annotation_prompts_arm_points.json", odd)
+    with TestClient(create_app(_ctx(scene_fx)), base_url=BASE) as c:
+        st = c.get("/api/state").json()
+    assert _clicks(st, 1, 0) is not None and _clicks(st, 1, 3) is None
+    assert any("annotation_prompts_arm_points.json: 1 GRIPPER_RIGHT_KEYFRAME_PROMPTS entries"
+               in p["message"] for p in st["problems"])
+
+
+def test_a_broken_prompt_file_stops_append_mode_only(scene_fx):
+    from robomask.errors import PromptError
+
+    (scene_fx.camera_dir / "annotation_prompts_gripper_points.json").write_text("{oops")
+    with pytest.raises(PromptError, match="line 1, column 2") as e:
+        _ctx(scene_fx)
+    assert "--mode overwrite" in str(e.value)
+    assert _ctx(scene_fx, mode="overwrite").state.prompts.is_empty()
 
 
 def test_undo_and_clear(client):
@@ -352,6 +379,44 @@ def test_cli_refuses_a_busy_port_and_a_bad_frame(scene_fx, capsys):
             capsys.readouterr().err)
     finally:
         busy.close()
+
+
+def test_base_install_works_without_the_ui_extra(scene_fx):
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+sys.modules["fastapi"] = None  # as if 'robomask[ui]' were not installed
+import robomask.annotate, robomask.cli.main
+assert "uvicorn" not in sys.modules
+robomask.cli.main.main(["annotate", "--config", {str(scene_fx.config_path)!r}, "--port", "0"])
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert "robomask annotate needs the Python package 'fastapi'" in r.stderr
+
+
+def test_cli_prints_the_url_and_serves(scene_fx):
+    import re
+    import subprocess
+    import sys
+
+    import httpx
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "robomask.cli.main", "annotate", "--config",
+         str(scene_fx.config_path), "--scene", scene_fx.name, "--port", "0", "--frame", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        url = re.search(r"http://127\.0\.0\.1:\d+/\?frame=4", "".join(lines))
+        assert url, lines
+        st = httpx.get(url.group(0).split("?")[0] + "api/state", timeout=10).json()
+        assert st["scene"] == scene_fx.name and st["start_frame"] == 4
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def test_notebook_handle_waits_for_save(scene_fx):

@@ -128,3 +128,14 @@ def test_thresholds_come_from_the_config(make_scene):
     fx, sc = build_qa_scene(make_scene, ["leak", "far"], qa_area_jump_ratio=3.5,
                             qa_gripper_max_gap_frac=0.5)
     assert scan_scene(sc, fx.config).flags == []
+
+
+def test_a_scene_that_starts_wrong_flags_its_first_frames():
+    """A leak from frame 0 that frame 3 corrects: frames 0-2 are the odd ones."""
+    area = np.array([300, 310, 305, 100, 100, 102, 99, 100, 101, 100])
+    (flag,) = area_jumps(area, 1.8, 10, "gripper", "right gripper", 3)
+    assert (flag.start, flag.end) == (0, 2)
+    assert "x3.0 larger on frames 0-2 than from frame 3 to the end" in flag.reason
+    # a late jump that holds to the end stays on the frames after the jump
+    (late,) = area_jumps(area[::-1].copy(), 1.8, 10, "gripper", "g")
+    assert (late.start, late.end) == (7, 9)

@@ -83,3 +83,21 @@ def test_preview_without_masks_names_the_folder(make_scene):
     fx = make_scene(with_ckpt=False)
     with pytest.raises(MaskStoreError, match="scene_0001_ckpt_arm"):
         preview(fx.name, fx.config, stage="arm", show=False)
+
+
+def test_preview_displays_inline_under_ipython(make_scene, monkeypatch):
+    """In a notebook (IPython running) the grid is shown via IPython.display."""
+    import sys
+    import types
+
+    shown = []
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: object()
+    display_mod = types.ModuleType("IPython.display")
+    display_mod.display = shown.append
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", display_mod)
+    fx, sc = build_qa_scene(make_scene, (), num_frames=4)
+    image = preview(sc, fx.config, stage="arm")
+    assert shown == [image]
+    assert preview(sc, fx.config, stage="arm", show=False) is not None and len(shown) == 1

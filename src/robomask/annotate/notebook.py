@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from robomask.annotate.state import Mode
 from robomask.config import Config, Stage, load_config
 from robomask.prompts import PromptSet
-from robomask.scenes import Scene, scene as find_scene
+from robomask.scenes import Scene
+from robomask.scenes import scene as find_scene
 
 if TYPE_CHECKING:
     from robomask.annotate.serve import AnnotateServer
@@ -108,7 +109,8 @@ def annotate(scene: str | Scene, *, config: str | Path | Config = "mask_config.y
     log.info("annotation page for %s: %s", sc.name, handle.url)
     if display:
         try:
-            from IPython.display import IFrame, display as show
+            from IPython.display import IFrame
+            from IPython.display import display as show
         except ImportError:
             return handle
         show(IFrame(handle.url, width="100%", height=height))

@@ -36,7 +36,6 @@ class PreviewEngine:
         self.config = config
         self.scene = scene
         self.stage = stage
-        self.last_ms: float | None = None
         self._backend: Backend | None = None
         self._session: VideoSession | None = None
         self._build_error: str | None = None
@@ -47,8 +46,9 @@ class PreviewEngine:
         return self.config.backend
 
     def mask(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
-             labels: np.ndarray) -> np.ndarray:
-        """Bool (height, width) mask of ``obj_id`` on ``frame_index`` for these clicks.
+             labels: np.ndarray) -> tuple[np.ndarray, float]:
+        """Bool (height, width) mask of ``obj_id`` on ``frame_index`` for these clicks,
+        and the milliseconds the backend took.
 
         Args:
             frame_index: Frame the clicks are on.
@@ -71,9 +71,9 @@ class PreviewEngine:
                 self._close_session()
                 raise BackendError(f"preview with backend '{self.backend_name}' failed: "
                                    f"{type(exc).__name__}: {exc}") from exc
-            self.last_ms = (time.perf_counter() - start) * 1000
+            ms = (time.perf_counter() - start) * 1000
             w, h = fm.size_wh
-            return fm.masks.get(obj_id, np.zeros((h, w), dtype=bool))
+            return fm.masks.get(obj_id, np.zeros((h, w), dtype=bool)), ms
 
     def forget(self, obj_id: int) -> None:
         """Drop ``obj_id``'s clicks from the session (after its last click is undone)."""

@@ -3,13 +3,15 @@
 Endpoints (JSON unless noted; errors are ``{"detail": "..."}`` with a 4xx, or 503 when
 the preview backend is unavailable):
 
-- ``GET /``, ``GET /static/{app.js,style.css}``: the page (shipped in the package).
+- ``GET /``, ``GET /static/{app,api,view}.js``, ``GET /static/style.css``: the page
+  (shipped in the package).
 - ``GET /api/state``: scene, objects, every click as (x, y) pixels, warnings, save state.
 - ``GET /api/frame/{i}?max_width=W``: frame ``i`` as JPEG, optionally shrunk to W pixels.
-- ``GET /api/mask/{arm|gripper|export}/{i}``: the stored mask of frame ``i`` as an RGBA
-  PNG overlay (404 when there is none).
+- ``GET /api/mask/{arm|gripper|export}/{i}``: the stored mask of frame ``i`` as a PNG
+  overlay (404 when there is none).
 - ``GET /api/preview?frame_index=i&obj_id=k``: the backend's mask for the clicks of object
-  ``k`` on frame ``i`` as an RGBA PNG overlay (204 when it has no clicks there).
+  ``k`` on frame ``i`` as a PNG overlay (204 when it has no clicks there);
+  header ``X-Backend-Ms``: the backend's time, or ``cached``.
 - ``POST /api/click`` ``{frame_index, obj_id, x, y, label}``, ``POST /api/clear``
   ``{frame_index, obj_id}``, ``POST /api/undo``, ``POST /api/save``: edit and save.
 
@@ -43,7 +45,8 @@ responses = require("fastapi.responses", "ui", purpose="robomask annotate")
 
 log = logging.getLogger(__name__)
 
-STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
+STATIC_FILES = {"app.js": "text/javascript", "api.js": "text/javascript",
+                "view.js": "text/javascript", "style.css": "text/css"}
 MASK_COLOURS = {"arm": (255, 64, 64), "gripper": (64, 255, 160), "export": (255, 230, 40)}
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:"}
@@ -235,14 +238,18 @@ def create_app(ctx: AnnotateContext, *, token: str | None = None) -> Any:
             ctx.engine.forget(obj_id)
             return responses.Response(status_code=204)
 
+        backend_ms: list[float] = []
+
         def make() -> bytes:
-            return overlay_png(ctx.engine.mask(frame_index, obj_id, pts, labels), obj.rgb)
+            mask, ms = ctx.engine.mask(frame_index, obj_id, pts, labels)
+            backend_ms.append(ms)
+            return overlay_png(mask, obj.rgb)
 
         key = (frame_index, obj_id, pts.tobytes(), labels.tobytes())
         data = ctx.preview_cache.get_or_make(key, make)
-        ms = ctx.engine.last_ms
         return responses.Response(data, media_type="image/png", headers={
-            "Cache-Control": "no-store", "X-Backend-Ms": f"{ms:.1f}" if ms is not None else ""})
+            "Cache-Control": "no-store",
+            "X-Backend-Ms": f"{backend_ms[0]:.1f}" if backend_ms else "cached"})
 
     @app.post("/api/click")
     def click(body: Click) -> Any:

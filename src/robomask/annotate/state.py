@@ -71,24 +71,33 @@ def annotated_objects(config: Config) -> list[AnnotatedObject]:
     return objs
 
 
-def load_prompts(scene: Scene) -> PromptSet:
+def load_prompts(scene: Scene) -> tuple[PromptSet, list[str]]:
     """The arm file's ARM keys and the gripper file's gripper keys; a missing file is empty.
+
+    Returns:
+        The prompts, and one note per list found in the other file (not loaded: each
+        key is read from its own file, and saving rewrites both files).
 
     Raises:
         PromptError: A file exists but does not parse.
     """
-    out = PromptSet()
+    out, notes = PromptSet(), []
     for path, keys in ((scene.arm_prompts_path, ARM_FILE_KEYS),
                        (scene.gripper_prompts_path, GRIPPER_FILE_KEYS)):
-        if path.is_file():
-            try:
-                loaded = read_prompts(path)
-            except PromptError as exc:
-                raise PromptError(exc.message, hint="fix the file, or start empty with "
-                                  "--mode overwrite (the file is replaced on save)") from exc
-            for key in keys:
+        if not path.is_file():
+            continue
+        try:
+            loaded = read_prompts(path)
+        except PromptError as exc:
+            raise PromptError(exc.message, hint="fix the file, or start empty with "
+                              "--mode overwrite (the file is replaced on save)") from exc
+        for key in PROMPT_KEYS:
+            if key in keys:
                 out.entries[key] = list(loaded[key])
-    return out
+            elif loaded[key]:
+                notes.append(f"{path.name}: {len(loaded[key])} {key} entries ignored: "
+                             f"expected them in the other prompt file; saving drops them")
+    return out, notes
 
 
 @dataclass(frozen=True)
@@ -124,7 +133,8 @@ class AnnotationState:
         self.num_frames = num_frames
         self.mode = mode
         self.objects = annotated_objects(config)
-        self.prompts = load_prompts(scene) if mode == "append" else PromptSet()
+        self.prompts, self.load_notes = (load_prompts(scene) if mode == "append"
+                                         else (PromptSet(), []))
         self.dirty = False
         self.saved_at: str | None = None
         self.save_count = 0
@@ -231,9 +241,12 @@ class AnnotationState:
 
     # --- the page's view ---
     def problems(self) -> list[dict[str, Any]]:
-        """Warnings (left/right swapped, unequal counts) and the first invalid entry."""
+        """Warnings (left/right swapped, unequal counts, entries in the wrong file) and
+        the first invalid entry."""
         out = [{"level": "warning", "key": wn.key, "frame_index": wn.frame_index,
                 "message": wn.message} for wn in prompt_warnings(self.prompts, self.size_wh)]
+        out += [{"level": "warning", "key": None, "frame_index": None, "message": note}
+                for note in self.load_notes]
         try:
             validate_prompts(self.prompts, source="prompts", num_frames=self.num_frames,
                              size_wh=self.size_wh, config=self.config)

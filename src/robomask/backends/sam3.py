@@ -49,8 +49,7 @@ from robomask.masks import FrameMasks
 log = logging.getLogger(__name__)
 
 BPE_NAME = "bpe_simple_vocab_16e6.txt.gz"
-BPE_HINT = (f"download {BPE_NAME} (e.g. from the facebookresearch/sam3 GitHub repository, "
-            "sam3/assets/, or the open_clip package) and set sam3_bpe_path in the config")
+BPE_HINT = (f"get {BPE_NAME} (sam3 GitHub repository, sam3/assets/) and set sam3_bpe_path")
 PredictorFactory = Callable[[], Any]
 
 
@@ -178,7 +177,8 @@ class Sam3Backend(Backend):
             raise BackendError("sam3 backend: expected an open backend, got a closed one")
         responses = self.predictor.handle_stream_request(request=fields)
         try:
-            yield from responses
+            for response in responses:  # noqa: UP028 ('yield from' would close the stream)
+                yield response
         except GeneratorExit:
             for _ in responses:
                 pass
@@ -218,7 +218,7 @@ def shutdown_predictor(predictor: Any, timeout_s: float) -> None:
     if done.wait(timeout_s) and not failure:
         return
     log.warning("sam3 predictor shutdown %s; stopping its worker processes",
-                f"failed: {failure[0]!r}" if failure else f"took over {timeout_s:.0f} s")
+                f"failed: {failure[0]!r}" if failure else f"took over {timeout_s:g} s")
     for pid in dict(getattr(predictor, "worker_pids", None) or {}).values():
         _kill(pid)
     if available("torch"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from typing import Any
 
 from robomask._optional import require
@@ -89,13 +90,14 @@ def gpu_indices(config: Config, stage: Stage) -> list[int]:
 
 
 def release_memory() -> None:
-    """Collect garbage and return cached GPU memory to the driver (no-op without torch)."""
-    gc.collect()
-    try:
-        import torch
-    except ImportError:
-        return
-    if torch.cuda.is_available():
+    """Return cached GPU memory to the driver once its tensors are unreferenced.
+
+    Only with CUDA: on the CPU reference counting frees the tensors, and a full
+    ``gc.collect()`` would only cost time.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        gc.collect()
         torch.cuda.empty_cache()
 
 

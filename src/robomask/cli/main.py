@@ -8,7 +8,15 @@ import sys
 import typer
 from rich.logging import RichHandler
 
-from robomask.cli import annotate_cmd, demo_cmd, merge_cmd, qa_cmds, run_cmds, setup_cmds
+from robomask.cli import (
+    annotate_cmd,
+    demo_cmd,
+    doctor_cmd,
+    merge_cmd,
+    qa_cmds,
+    run_cmds,
+    setup_cmds,
+)
 from robomask.cli.common import err_console
 from robomask.errors import RobomaskError
 
@@ -24,7 +32,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (setup_cmds, merge_cmd, run_cmds, demo_cmd, annotate_cmd, qa_cmds):
+for module in (setup_cmds, merge_cmd, run_cmds, demo_cmd, annotate_cmd, qa_cmds, doctor_cmd):
     module.register(app)
 
 

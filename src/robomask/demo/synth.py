@@ -67,8 +67,8 @@ def arm_pose(frame_index: int, num_frames: int, size_wh: tuple[int, int],
     shoulder = base + np.array([-0.12 * w, -0.05 * h])
     a1 = np.pi + 0.35 + 0.25 * np.sin(s + phase[0])  # pointing left and up
     a2 = a1 - 0.9 + 0.35 * np.sin(2 * s + phase[1])  # elbow bends down
-    elbow = shoulder + 0.22 * w * np.array([np.cos(a1), np.sin(a1)])
-    wrist = elbow + 0.16 * w * np.array([np.cos(a2), np.sin(a2)])
+    elbow = shoulder + 0.2 * w * np.array([np.cos(a1), np.sin(a1)])
+    wrist = elbow + 0.14 * w * np.array([np.cos(a2), np.sin(a2)])
     opening = 0.5 + 0.5 * np.sin(1.5 * s + phase[2])
     return np.stack([base, shoulder, elbow, wrist]), float(opening)
 
@@ -79,7 +79,7 @@ def draw_frame(frame_index: int, num_frames: int, size_wh: tuple[int, int], seed
     w, h = size_wh
     joints, opening = arm_pose(frame_index, num_frames, size_wh, seed)
     img = table.copy()
-    thick = max(3, round(0.045 * h))
+    thick = max(3, round(0.06 * h))
     arm = np.zeros((h, w), np.uint8)
     for a, b in zip(joints[:-1], joints[1:], strict=True):
         _shaded_link(img, arm, a, b, thick)

@@ -161,11 +161,16 @@ def area_jumps(area: np.ndarray, ratio: float, min_px: float, stage: str, label:
     """Runs that start where ``area`` changes by more than ``ratio`` from the previous
     frame and last until it is back within ``sqrt(ratio)`` of the level before the jump.
 
+    When the first jump's new level holds to the end of the scene and lasts longer than
+    the frames before the jump, those earlier frames are flagged instead: the scene most
+    likely started wrong (e.g. a leak from frame 0 that a later frame corrects).
+
     Areas below ``min_px`` (empty, specks, missing) end a run and start none: empty
     frames are the lost-track check's business.
     """
     back, min_px = math.sqrt(ratio), max(min_px, 1.0)
-    out, i, n = [], 1, len(area)
+    out: list[Flag] = []
+    i, n = 1, len(area)
     while i < n:
         ref, cur = float(area[i - 1]), float(area[i])
         if ref < min_px or cur < min_px or max(cur / ref, ref / cur) <= ratio:
@@ -175,13 +180,20 @@ def area_jumps(area: np.ndarray, ratio: float, min_px: float, stage: str, label:
         while j < n and area[j] >= min_px and max(area[j] / ref, ref / area[j]) > back:
             worst = max(worst, area[j] / ref, ref / area[j])
             j += 1
-        grew = area[i] > ref
-        what = "grew" if grew else "shrank"
-        why = "leak into the background?" if grew else "part of the object lost?"
-        out.append(Flag("area_jump", stage, i, j - 1,
-                        _score("area_jump", math.log2(worst), j - i),
-                        f"{label} area {what} x{worst:.1f} from frame {i - 1} on "
-                        f"{_frames(i, j - 1)} ({why})", obj_id))
+        if not out and j == n and i < n - i:
+            jump = max(cur / ref, ref / cur)
+            what = "larger" if ref > cur else "smaller"
+            why = "leak into the background?" if ref > cur else "part of the object lost?"
+            out.append(Flag("area_jump", stage, 0, i - 1, _score("area_jump", math.log2(jump), i),
+                            f"{label} area x{jump:.1f} {what} on {_frames(0, i - 1)} than from "
+                            f"frame {i} to the end ({why})", obj_id))
+        else:
+            what = "grew" if cur > ref else "shrank"
+            why = "leak into the background?" if cur > ref else "part of the object lost?"
+            out.append(Flag("area_jump", stage, i, j - 1,
+                            _score("area_jump", math.log2(worst), j - i),
+                            f"{label} area {what} x{worst:.1f} from frame {i - 1} on "
+                            f"{_frames(i, j - 1)} ({why})", obj_id))
         i = j + 1
     return out
 

@@ -95,11 +95,9 @@ def to_grid(mask: np.ndarray, factor: int) -> np.ndarray:
     """Bool (h, w) mask -> bool (ceil(h/f), ceil(w/f)); a cell is True if any pixel is."""
     if factor == 1:
         return mask
-    h, w = mask.shape
-    gh, gw = -(-h // factor), -(-w // factor)
-    padded = np.zeros((gh * factor, gw * factor), bool)
-    padded[:h, :w] = mask
-    return padded.reshape(gh, factor, gw, factor).any(axis=(1, 3))
+    kernel = np.ones((factor, factor), np.uint8)
+    pooled = cv2.dilate(mask.view(np.uint8), kernel, anchor=(0, 0))  # max over the block
+    return pooled[::factor, ::factor] > 0
 
 
 def _parts(grid: np.ndarray, min_cells: float) -> tuple[int, np.ndarray, list[int]]:

@@ -49,9 +49,14 @@ def draw_overlay(rgb: np.ndarray, masks: Mapping[str, np.ndarray | None], *,
     out = rgb.copy()
     for stage in fill:
         m = masks.get(stage)
-        if m is not None and m.any():
-            colour = np.array(COLOURS[stage], np.float32)
-            out[m] = (out[m] * (1 - ALPHA) + colour * ALPHA).astype(np.uint8)
+        if m is None:
+            continue
+        x, y, w, h = cv2.boundingRect(m.view(np.uint8))  # blend only the mask's box
+        if w == 0:
+            continue
+        roi = out[y:y + h, x:x + w]
+        tint = cv2.addWeighted(roi, 1 - ALPHA, np.full_like(roi, COLOURS[stage]), ALPHA, 0)
+        np.copyto(roi, tint, where=m[y:y + h, x:x + w, None])
     for stage in outline:
         m = masks.get(stage)
         if m is not None and m.any():

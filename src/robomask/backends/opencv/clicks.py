@@ -5,8 +5,11 @@ disks. The object is assumed to lie in a box around the positive clicks (their
 bounding box plus a margin); outside it is sure background, inside it is "probably
 foreground", as in GrabCut's rectangle mode. When the result presses against a side
 of that box that is not the image border, the box was too small: the margin grows and
-GrabCut runs again (at most ``MAX_ROUNDS`` times). Only foreground connected to a
-positive click is kept.
+GrabCut runs again (at most ``MAX_ROUNDS`` times); so it does when the result is
+hardly more than the seed disks, the sign of a box inside the object (its background
+sample was the object itself). Only foreground connected to a positive click is kept.
+A crop larger than ``MAX_CROP_PIXELS`` is segmented downscaled, which bounds the time
+of one call (a few hundred ms at 1280x720 on one core) for the UI's live preview.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ BOX_MARGIN_FRAC = 0.1  # margin as a fraction of the clicks' bounding box side
 GROW = 1.8  # margin factor when the mask presses against the box
 MAX_ROUNDS = 5
 ITERATIONS = 4
+MAX_CROP_PIXELS = 25000  # larger crops are segmented downscaled (bounds the latency)
 
 
 def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -52,11 +56,12 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
     mask = np.zeros((h, w), dtype=bool)
     for _ in range(MAX_ROUNDS):
         box = _box(lo, hi, margin, (w, h))
-        mask = _grabcut_in_box(rgb, seeds, box, margin)
-        if not _presses_on_box(mask, box, (w, h)):
+        mask = _connected_to(_grabcut_in_box(rgb, seeds, box, margin), pos)
+        collapsed = mask.sum() <= 2 * (seeds == cv2.GC_FGD).sum()
+        if not (collapsed or _presses_on_box(mask, box, (w, h))):
             break
         margin *= GROW
-    return _connected_to(mask, pos)
+    return mask
 
 
 def _box(lo: np.ndarray, hi: np.ndarray, margin: float,
@@ -88,12 +93,19 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, box: tuple[int, int, int
         tri[[0, -1], :] = cv2.GC_PR_BGD
         tri[:, [0, -1]] = cv2.GC_PR_BGD
     tri = np.where(crop_seeds != 255, crop_seeds, tri).astype(np.uint8)
+    scale = min(1.0, float(np.sqrt(MAX_CROP_PIXELS / tri.size)))
+    if scale < 1.0:  # bound the time of a large box: GrabCut on a smaller copy
+        small_wh = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+        crop = cv2.resize(crop, small_wh, interpolation=cv2.INTER_AREA)
+        tri = cv2.resize(tri, small_wh, interpolation=cv2.INTER_NEAREST)
     fg_model, bg_model = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.setRNGSeed(0)  # GrabCut's k-means start draws from OpenCV's global RNG
-    cv2.grabCut(crop, tri, None, bg_model, fg_model,
-                ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    cv2.grabCut(crop, tri, None, bg_model, fg_model, ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    fg = ((tri == cv2.GC_FGD) | (tri == cv2.GC_PR_FGD)).astype(np.uint8)
+    if scale < 1.0:
+        fg = cv2.resize(fg, (cx1 - cx0, cy1 - cy0), interpolation=cv2.INTER_NEAREST)
     out = np.zeros((h, w), dtype=bool)
-    out[cy0:cy1, cx0:cx1] = (tri == cv2.GC_FGD) | (tri == cv2.GC_PR_FGD)
+    out[cy0:cy1, cx0:cx1] = fg > 0
     return out
 
 

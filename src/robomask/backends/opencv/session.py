@@ -9,7 +9,8 @@ Every object's mask on a frame comes from its keyframes (frames where it has cli
   fused mask is what is carried on to the next frame.
 - Before the first or after the last keyframe, the one estimate there is.
 
-So a frame's result does not depend on the pass direction. A pass walks the frames once
+A pass in either direction fuses the same way (the pass carries the fused mask, so the
+two directions may differ slightly between keyframes). A pass walks the frames once
 in its direction and, on entering a gap, first carries the mask of the keyframe ahead
 back to the current frame (a "pre-pass"), storing it as uint8 soft masks at working
 resolution in a temporary file (:class:`GapBuffer`). Memory therefore holds at most one

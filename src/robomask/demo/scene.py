@@ -1,0 +1,131 @@
+"""Write a synthetic demo scene in the real folder layout (SPEC section 2).
+
+``make_demo_scene(root)`` writes, deterministically and in seconds::
+
+    root/mask_config.yaml                       backend opencv, task demo_task, one arm
+    root/data/demo_task/train/scene_0001/cam_105422061350/color/{timestamp_ms}.png
+    root/data/demo_task/train/scene_0001/cam_105422061350/annotation_prompts_*_points.json
+    root/ground_truth/scene_0001/{arm,gripper}/00000.png ...
+
+Clicks are derived from the ground truth by :func:`robomask.demo.clicks.clicks_from_mask`
+on the keyframes ``0``, ``num_frames // 2`` and ``num_frames - 1``: for the arm 5
+positive and 3 negative clicks, for the (right) gripper 3 positive and 2 negative ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from robomask.config import render_template
+from robomask.demo.clicks import clicks_from_mask
+from robomask.demo.synth import draw_frame, table_texture
+from robomask.io.atomic import write_json
+from robomask.io.maskstore import MaskStore
+from robomask.prompts import ARM_KEY, RIGHT_KEY, PromptEntry, PromptSet
+from robomask.scenes import ARM_PROMPTS_FILE, GRIPPER_PROMPTS_FILE
+
+TASK = "demo_task"
+SCENE = "scene_0001"
+CAMERA = "105422061350"
+FIRST_TIMESTAMP_MS = 1737546126000
+FPS = 30
+CREATED_AT = "2025-01-22T12:00:00+00:00"
+ARM_ID, GRIPPER_RIGHT_ID = 0, 3
+CLICKS = {"arm": (5, 3), "gripper": (3, 2)}  # (positive, negative) clicks per keyframe
+
+
+@dataclass(frozen=True)
+class DemoScene:
+    """Where a demo scene was written and how to read its ground truth.
+
+    Attributes:
+        root: The folder everything is under.
+        config_path: ``root/mask_config.yaml``.
+        scene: Scene name (``"scene_0001"``).
+        camera_dir: The ``cam_*`` folder (frames in ``color/``, prompt files beside it).
+        ground_truth_dirs: ``{"arm": ..., "gripper": ...}``, masks named ``00000.png``.
+        num_frames: Frames in the video.
+        size_wh: (width, height) in pixels.
+        keyframes: Frames that carry clicks.
+    """
+
+    root: Path
+    config_path: Path
+    scene: str
+    camera_dir: Path
+    ground_truth_dirs: dict[str, Path]
+    num_frames: int
+    size_wh: tuple[int, int]
+    keyframes: tuple[int, ...] = field(default=())
+
+    def ground_truth(self, kind: str, frame_index: int) -> np.ndarray:
+        """Bool (height, width) ground-truth mask of ``kind`` ("arm" or "gripper")."""
+        return _store(self.ground_truth_dirs[kind], self.size_wh, self.num_frames).read(
+            frame_index)
+
+
+def make_demo_scene(root: Path, *, num_frames: int = 90, size_wh: tuple[int, int] = (640, 360),
+                    seed: int = 0) -> DemoScene:
+    """Write the demo scene under ``root`` (created if needed).
+
+    Files of an earlier demo scene there are replaced, and its frames and ground-truth
+    PNGs removed first.
+
+    Args:
+        root: Output folder.
+        num_frames: Frames to draw (>= 3).
+        size_wh: (width, height) of the frames in pixels.
+        seed: Seed of the table texture and the motion phases.
+    """
+    if num_frames < 3:
+        raise ValueError(f"num_frames: expected >= 3, got {num_frames}")
+    root = Path(root)
+    cam = root / "data" / TASK / "train" / SCENE / f"cam_{CAMERA}"
+    color = cam / "color"
+    gt_dirs = {k: root / "ground_truth" / SCENE / k for k in ("arm", "gripper")}
+    for folder in (color, *gt_dirs.values()):  # no stale frames from an earlier call
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):
+            old.unlink()
+    stores = {k: _store(d, size_wh, num_frames) for k, d in gt_dirs.items()}
+    keyframes = (0, num_frames // 2, num_frames - 1)
+    table = table_texture(size_wh, seed)
+    prompts = {"arm": PromptSet(), "gripper": PromptSet()}
+    for i in range(num_frames):
+        frame = draw_frame(i, num_frames, size_wh, seed, table)
+        stamp = FIRST_TIMESTAMP_MS + round(i * 1000 / FPS)
+        cv2.imwrite(str(color / f"{stamp}.png"), frame.rgb[..., ::-1])
+        masks = {"arm": frame.arm, "gripper": frame.gripper}
+        for kind, store in stores.items():
+            store.write(i, masks[kind])
+        if i in keyframes:
+            for kind, (key, obj_id) in (("arm", (ARM_KEY, ARM_ID)),
+                                        ("gripper", (RIGHT_KEY, GRIPPER_RIGHT_ID))):
+                pos, neg = CLICKS[kind]
+                pts, labels = clicks_from_mask(masks[kind], positives=pos, negatives=neg)
+                prompts[kind].entries[key].append(PromptEntry(
+                    i, obj_id, tuple((float(x), float(y)) for x, y in pts),
+                    tuple(int(v) for v in labels)))
+    for kind, name in (("arm", ARM_PROMPTS_FILE), ("gripper", GRIPPER_PROMPTS_FILE)):
+        doc = prompts[kind].to_json()
+        doc["created_at_utc"] = CREATED_AT  # a fixed stamp keeps the files reproducible
+        write_json(cam / name, doc)
+    config_path = root / "mask_config.yaml"
+    config_path.write_text(render_template(
+        task_name=TASK, scene_name=SCENE, data_base_dir="data", export_base_dir="masks",
+        sam3_checkpoint=None, backend="opencv", camera=CAMERA, arm_obj_id=ARM_ID,
+        arm_obj_id_2=None, gripper_left_obj_id=2, gripper_right_obj_id=GRIPPER_RIGHT_ID,
+        export_arm_dilate_radius=5, export_gripper_dilate_radius=5,
+        cuda_visible_devices="0", cuda_visible_devices_arm="0",
+        cuda_visible_devices_gripper="0"), encoding="utf-8")
+    return DemoScene(root, config_path, SCENE, cam, gt_dirs, num_frames, tuple(size_wh),
+                     keyframes)
+
+
+def _store(folder: Path, size_wh: tuple[int, int], num_frames: int) -> MaskStore:
+    return MaskStore(folder, size_wh=tuple(size_wh),
+                     stems=[f"{i:05d}" for i in range(num_frames)])

@@ -1,0 +1,198 @@
+"""The opencv backend on synthetic videos whose masks are known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from robomask.backends import build_backend
+from robomask.backends.opencv import OpenCVBackend
+from robomask.config import config_from_dict
+from robomask.demo.clicks import clicks_from_mask
+from robomask.errors import BackendError
+from robomask.io.frames import open_frames
+
+SIZE_WH = (192, 128)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = (a | b).sum()
+    return float((a & b).sum() / union) if union else 1.0
+
+
+def _background(rng: np.random.Generator) -> np.ndarray:
+    w, h = SIZE_WH
+    noise = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 3)
+    ys, xs = np.mgrid[0:h, 0:w]
+    grain = 20 * np.sin(0.3 * ys + 6 * noise)[..., None] + rng.normal(0, 5, (h, w, 1))
+    return np.clip(np.array([110, 120, 90]) + grain, 0, 255)
+
+
+def _shape(i: int, cx: float, cy: float) -> np.ndarray:
+    """An ellipse centred near (cx, cy) that bobs, squashes and turns with ``i``."""
+    w, h = SIZE_WH
+    mask = np.zeros((h, w), np.uint8)
+    centre = (int(cx), int(cy + 6 * np.sin(i / 4)))
+    axes = (int(18 + 5 * np.sin(i / 5)), int(12 - 3 * np.sin(i / 5)))
+    cv2.ellipse(mask, centre, axes, 8 * i, 0, 360, 1, -1)
+    return mask > 0
+
+
+def make_video(folder: Path, num_frames: int = 20, objects: int = 1,
+               jump_at: int | None = None):
+    """Write a textured video with ellipses moving right (3 px a frame, or 1 px a frame
+    and a 70 px jump at frame ``jump_at``); returns (frames, [masks per object])."""
+    rng = np.random.default_rng(1)
+    bg = _background(rng)
+    folder.mkdir(parents=True, exist_ok=True)
+    gts: list[list[np.ndarray]] = [[] for _ in range(objects)]
+    starts = [(40, 45, (220, 60, 50)), (60, 95, (60, 80, 220))]
+    for i in range(num_frames):
+        img = bg.copy()
+        for k in range(objects):
+            cx, cy, colour = starts[k]
+            if jump_at is None:
+                mask = _shape(i, cx + 3 * i, cy)
+            else:
+                mask = _shape(i, cx + i + 70 * (i >= jump_at), cy)
+            rgb = np.array(colour, dtype=np.float64)
+            shade = 1 - 0.25 * np.linspace(0, 1, SIZE_WH[0])[None, :, None]
+            img = np.where(mask[..., None], rgb * shade, img)
+            gts[k].append(mask)
+        cv2.imwrite(str(folder / f"{i:04d}.png"), np.clip(img, 0, 255).astype(np.uint8)[..., ::-1])
+    return open_frames(folder), gts
+
+
+def _clicks(mask: np.ndarray):
+    return clicks_from_mask(mask, positives=4, negatives=4)
+
+
+def _track(frames, gts, keyframes, obj_ids=(1,)):
+    with OpenCVBackend().open_session(frames) as s:
+        for obj_id, gt in zip(obj_ids, gts, strict=True):
+            for k in keyframes:
+                s.add_clicks(k, obj_id, *_clicks(gt[k]))
+        out = {fm.frame_index: fm for fm in s.propagate()}
+    return [[iou(out[i].masks[o], gt[i]) for i in range(len(gt))]
+            for o, gt in zip(obj_ids, gts, strict=True)]
+
+
+def test_tracks_a_moving_deforming_shape_from_one_keyframe(tmp_path):
+    frames, gts = make_video(tmp_path / "v")
+    (ious,) = _track(frames, gts, keyframes=[0])
+    assert np.mean(ious) >= 0.8, ious
+    assert min(ious) >= 0.6, ious
+
+
+def test_each_frame_is_reached_once_and_masks_are_full_size(tmp_path):
+    frames, gts = make_video(tmp_path / "v", num_frames=8)
+    with OpenCVBackend().open_session(frames) as s:
+        s.add_clicks(3, 1, *_clicks(gts[0][3]))
+        got = [fm.frame_index for fm in s.propagate()]
+        fm = next(iter(s.propagate(direction="forward")))
+    assert sorted(got) == list(range(8))
+    assert fm.masks[1].shape == (SIZE_WH[1], SIZE_WH[0])
+
+
+def test_keyframe_mask_comes_from_its_clicks(tmp_path):
+    frames, gts = make_video(tmp_path / "v", num_frames=12)
+    with OpenCVBackend().open_session(frames) as s:
+        s.add_clicks(0, 1, *_clicks(gts[0][0]))
+        on_key = s.add_clicks(8, 1, *_clicks(gts[0][8])).masks[1]
+        out = {fm.frame_index: fm for fm in s.propagate()}
+    assert np.array_equal(out[8].masks[1], on_key)
+    assert iou(on_key, gts[0][8]) >= 0.8
+
+
+def test_second_keyframe_is_fused_by_temporal_distance(tmp_path):
+    """Flow cannot follow a jump; the estimate from the keyframe after it can, and the
+    fusion takes each side where it is nearer."""
+    frames, gts = make_video(tmp_path / "v", num_frames=24, jump_at=12)
+    (one,) = _track(frames, gts, keyframes=[0])
+    (two,) = _track(frames, gts, keyframes=[0, 23])
+    assert np.mean(one[12:]) < 0.3, one
+    assert min(two) >= 0.7, two
+    assert np.mean(two) >= 0.85, two
+
+
+def test_start_between_keyframes_gives_the_same_masks(tmp_path):
+    frames, gts = make_video(tmp_path / "v", num_frames=12)
+    with OpenCVBackend().open_session(frames) as s:
+        s.add_clicks(0, 1, *_clicks(gts[0][0]))
+        s.add_clicks(11, 1, *_clicks(gts[0][11]))
+        full = {fm.frame_index: fm.masks[1] for fm in s.propagate()}
+        part = {fm.frame_index: fm.masks[1]
+                for fm in s.propagate(start_frame_index=5, direction="forward")}
+    assert sorted(part) == list(range(5, 12))
+    for i, mask in part.items():
+        assert np.array_equal(mask, full[i]), i
+
+
+def test_several_objects_at_once(tmp_path):
+    frames, gts = make_video(tmp_path / "v", num_frames=12, objects=2)
+    ious = _track(frames, gts, keyframes=[0], obj_ids=(5, 7))
+    for per_obj in ious:
+        assert np.mean(per_obj) >= 0.8, ious
+
+
+def test_new_clicks_on_a_frame_replace_the_old_ones(tmp_path):
+    frames, gts = make_video(tmp_path / "v", num_frames=6, objects=2)
+    with OpenCVBackend().open_session(frames) as s:
+        first = s.add_clicks(0, 1, *_clicks(gts[0][0])).masks[1]
+        second = s.add_clicks(0, 1, *_clicks(gts[1][0])).masks[1]
+        out = {fm.frame_index: fm.masks[1] for fm in s.propagate()}
+    assert iou(first, gts[0][0]) >= 0.8
+    assert iou(second, gts[1][0]) >= 0.8 and iou(second, gts[0][0]) < 0.1
+    assert iou(out[5], gts[1][5]) >= 0.7
+
+
+def test_remove_object_reset_and_close(tmp_path):
+    frames, gts = make_video(tmp_path / "v", num_frames=6, objects=2)
+    s = OpenCVBackend().open_session(frames)
+    s.add_clicks(0, 1, *_clicks(gts[0][0]))
+    s.add_clicks(0, 2, *_clicks(gts[1][0]))
+    s.remove_object(1)
+    assert all(set(fm.masks) == {2} for fm in s.propagate())
+    s.reset()
+    with pytest.raises(BackendError, match="expected a prompt first"):
+        list(s.propagate())
+    s.close()
+    with pytest.raises(BackendError, match="closed"):
+        s.add_clicks(0, 1, np.array([[10.0, 10.0]]), np.array([1]))
+
+
+def test_text_prompt_is_refused_with_a_hint_to_click(tmp_path):
+    frames, _ = make_video(tmp_path / "v", num_frames=3)
+    with OpenCVBackend().open_session(frames) as s, \
+            pytest.raises(BackendError, match="expected click prompts"):
+        s.add_text(0, "robot and cable")
+
+
+def test_only_negative_clicks_give_an_empty_mask(tmp_path):
+    frames, _ = make_video(tmp_path / "v", num_frames=3)
+    with OpenCVBackend().open_session(frames) as s:
+        fm = s.add_clicks(0, 1, np.array([[5.0, 5.0]]), np.array([0]))
+    assert not fm.masks[1].any()
+
+
+def test_results_are_deterministic(tmp_path):
+    frames, gts = make_video(tmp_path / "v", num_frames=8)
+
+    def run():
+        with OpenCVBackend().open_session(frames) as s:
+            s.add_clicks(0, 1, *_clicks(gts[0][0]))
+            return [fm.masks[1] for fm in s.propagate()]
+
+    assert all(np.array_equal(a, b) for a, b in zip(run(), run(), strict=True))
+
+
+def test_built_from_config_by_name(tmp_path):
+    cfg = config_from_dict({"task_name": "t", "data_base_dir": str(tmp_path),
+                            "export_base_dir": str(tmp_path), "backend": "opencv"})
+    backend = build_backend(cfg, "arm")
+    assert isinstance(backend, OpenCVBackend)
+    assert backend.capabilities.clicks and not backend.capabilities.text_prompts
+    assert backend.capabilities.devices == ("cpu",)
