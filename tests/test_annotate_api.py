@@ -85,6 +85,25 @@ def test_frames_are_jpeg_and_can_be_shrunk(client, scene_fx):
         assert 400 <= r.status_code < 500 and "detail" in r.json(), bad
 
 
+def test_an_mp4_scene_is_served_too(scene_fx):
+    import shutil
+
+    files = sorted(scene_fx.frames_dir.glob("*.png"), key=lambda p: int(p.stem))
+    video = scene_fx.camera_dir / "color.mp4"
+    out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 10, (96, 64))
+    for f in files:
+        out.write(cv2.imread(str(f)))
+    out.release()
+    shutil.rmtree(scene_fx.frames_dir)
+    ctx = _ctx(scene_fx)
+    with TestClient(create_app(ctx), base_url=BASE) as c:
+        assert c.get("/api/state").json()["num_frames"] == 8
+        for i in (5, 1, 5):  # backwards: the decoder restarts
+            assert _png(c.get(f"/api/frame/{i}")).shape == (64, 96, 3)
+        _click(c, 5, 0, 40.0, 10.0)
+        assert c.get("/api/preview", params={"frame_index": 5, "obj_id": 0}).status_code == 200
+
+
 def test_stored_masks_are_overlays(client, scene_fx):
     png = _png(client.get("/api/mask/gripper/2"))
     assert png.shape == (64, 96, 4)
@@ -138,6 +157,14 @@ def test_click_on_a_rel_entry_keeps_rel(client, scene_fx):
     left = read_prompts(scene_fx.camera_dir / "annotation_prompts_gripper_points.json")[LEFT_KEY]
     assert len(left) == 1 and left[0].coord_type == "rel"
     assert left[0].points == ((0.1, 0.1), (0.5, 0.5)) and left[0].labels == (1, 1)
+
+
+def test_new_entries_are_kept_in_frame_order(client, scene_fx):
+    for frame in (6, 2, 4):
+        _click(client, frame, 0, 40.0, 10.0)
+    client.post("/api/save")
+    arm = read_prompts(scene_fx.camera_dir / "annotation_prompts_arm_points.json")[ARM_KEY]
+    assert [e.frame_index for e in arm] == [0, 2, 4, 6]
 
 
 def test_overwrite_starts_empty_and_replaces_files(scene_fx):
@@ -441,4 +468,6 @@ def test_notebook_handle_waits_for_save(scene_fx):
     finally:
         h.stop()
         h.stop()
-    assert callable(robomask.annotate)  # the root re-export survives the submodule imports
+    import robomask.annotate.server  # noqa: F401  rebinds robomask.annotate to the package
+    h2 = robomask.annotate(scene_fx.name, config=scene_fx.config_path, display=False)
+    h2.stop()  # robomask.annotate(...) works whatever was imported first

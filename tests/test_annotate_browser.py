@@ -2,7 +2,8 @@
 
 Skipped (with the reason) when /usr/bin/chromium or playwright is missing, except when
 the CI environment variable is set: there a missing browser is a failure. Writes
-artifacts/annotate.png; with ROBOMASK_UPDATE_DOCS=1 also docs/img/annotate.png.
+artifacts/annotate.png (the README's picture, on real frames, comes from
+benchmarks/annotate_preview.py --screenshot docs/img/annotate.png).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import importlib
 import importlib.util
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -164,8 +164,6 @@ def test_click_preview_save(browser, server, tmp_path):
     shot = REPO / "artifacts" / "annotate.png"
     shot.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(shot))
-    if os.environ.get("ROBOMASK_UPDATE_DOCS"):
-        shutil.copy(shot, REPO / "docs" / "img" / "annotate.png")
 
     page.reload()  # the page shows what was saved
     page.wait_for_function("document.getElementById('status').textContent.startsWith('ready')")

@@ -93,4 +93,4 @@ class AnnotateServer:
             self._thread.join(timeout=10)
             self._thread = None
         self.sock.close()
-        self.ctx.engine.close()
+        self.ctx.close()

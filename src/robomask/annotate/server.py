@@ -96,6 +96,14 @@ class AnnotateContext:
         with self.lock:
             return {**self.info(), **self.state.to_json()}
 
+    def close(self) -> None:
+        """Free the preview backend and the frame reader (a video decoder); safe twice."""
+        self.engine.close()
+        close_frames = getattr(self.frames, "close", None)  # only video sources have one
+        if close_frames is not None:
+            with self.frames_lock:
+                close_frames()
+
 
 def make_context(config: Config, scene: Scene, *, mode: Mode = "append", start_frame: int = 0,
                  stage: Stage = "arm") -> AnnotateContext:
@@ -146,7 +154,7 @@ def create_app(ctx: AnnotateContext, *, token: str | None = None) -> Any:
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
-        ctx.engine.close()
+        ctx.close()
 
     app = fastapi.FastAPI(title="robomask annotate", docs_url=None, redoc_url=None,
                           openapi_url=None, lifespan=lifespan)

@@ -170,8 +170,8 @@ class AnnotationState:
         """Add one click at (x, y) pixels; label 1 positive, 0 negative.
 
         The point is appended to the last entry of that object on that frame (keeping its
-        coord_type), or starts a new ``"abs"`` entry. Abs points are stored as integer
-        pixels.
+        coord_type), or starts a new ``"abs"`` entry, placed before the first entry of a
+        later frame. Abs points are stored as integer pixels.
         """
         self.check_frame(frame_index)
         key = self.object(obj_id).key
@@ -186,8 +186,10 @@ class AnnotationState:
         last = max((i for i, e in enumerate(entries) if e.frame_index == frame_index),
                    default=None)
         if last is None:
-            entries.append(PromptEntry(frame_index, obj_id, ((float(int(x)), float(int(y))),),
-                                       (label,)))
+            at = next((i for i, e in enumerate(entries) if e.frame_index > frame_index),
+                      len(entries))
+            entries.insert(at, PromptEntry(frame_index, obj_id,
+                                           ((float(int(x)), float(int(y))),), (label,)))
         else:
             e = entries[last]
             point = ((round(x / w, 6), round(y / h, 6)) if e.coord_type == "rel"

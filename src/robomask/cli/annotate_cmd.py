@@ -47,7 +47,7 @@ def annotate(
     try:
         server.run()
     finally:
-        ctx.engine.close()
+        ctx.close()
 
 
 def register(app: typer.Typer) -> None:
