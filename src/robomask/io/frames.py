@@ -6,6 +6,8 @@ than one decoded frame in memory.
 
 from __future__ import annotations
 
+import bisect
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -18,6 +20,8 @@ from robomask.errors import FrameError, SceneError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4",)
+# End markers: PNG's IEND chunk (type and its fixed CRC), JPEG's EOI.
+_END_MARKERS = {".png": b"IEND\xaeB`\x82", ".jpg": b"\xff\xd9", ".jpeg": b"\xff\xd9"}
 
 
 @runtime_checkable
@@ -99,8 +103,23 @@ class FolderFrames:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 
+    def _check_complete(self, frame_index: int) -> None:
+        """Raise when the file lacks its end marker in its last KiB, as a copy or a write
+        cut short leaves it. Reads ~1 KiB, where decoding (or PIL's verify()) reads all."""
+        f = self._files[frame_index]
+        with open(f, "rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(max(size - 1024, 0))
+            tail = fh.read()
+        if _END_MARKERS[f.suffix.lower()] not in tail:
+            raise FrameError(
+                f"{self.describe(frame_index)}: expected a complete image ending in its end "
+                f"marker, got a truncated file ({size} bytes)",
+                hint="copy the frame again, or run 'robomask check --decode' to decode all")
+
     def check_sizes(self) -> None:
-        """Read every frame's header; raise on the first unreadable or odd-sized frame."""
+        """Read every frame's header and last bytes; raise on the first unreadable,
+        truncated or odd-sized frame."""
         for i in range(len(self._files)):
             wh = self._header_size(i)
             if wh != self.size_wh:
@@ -108,6 +127,7 @@ class FolderFrames:
                     f"{self.describe(i)}: expected {self.size_wh[0]}x{self.size_wh[1]} "
                     f"like frame 0, got {wh[0]}x{wh[1]}"
                 )
+            self._check_complete(i)
 
     def __getitem__(self, frame_index: int) -> np.ndarray:
         f = self._files[self._check_index(frame_index)]
@@ -131,7 +151,15 @@ class FolderFrames:
 
 
 class VideoFileFrames:
-    """Frames of an .mp4 file, decoded with PyAV; stems are 5-digit frame indices."""
+    """Frames of an .mp4 file, decoded with PyAV; stems are 5-digit frame indices.
+
+    Reading forward decodes each frame once. Any other access seeks to the keyframe at
+    or before the wanted frame and decodes forward from there, keeping the last frames
+    decoded in a small cache (about 64 MB), so that a backward pass costs one keyframe
+    interval per cache-full of frames instead of a decode from the start per frame.
+    """
+
+    CACHE_BYTES = 64 * 2**20
 
     def __init__(self, path: Path) -> None:
         import av  # PyAV is a base dependency; imported here to keep start-up light
@@ -143,14 +171,22 @@ class VideoFileFrames:
         try:
             with av.open(str(self.path)) as container:
                 stream = container.streams.video[0]
-                n = sum(1 for _ in container.demux(stream) if _.size)
+                packets = [(p.pts, p.is_keyframe) for p in container.demux(stream) if p.size]
                 self.size_wh = (stream.codec_context.width, stream.codec_context.height)
         except (av.error.FFmpegError, IndexError) as exc:
             raise FrameError(f"{self.path}: expected a readable video, got {exc}") from exc
-        if n == 0:
+        if not packets:
             raise SceneError(f"{self.path}: expected video frames, got none")
-        self._n = n
-        self.stems = [f"{i:05d}" for i in range(n)]
+        self._n = len(packets)
+        self.stems = [f"{i:05d}" for i in range(self._n)]
+        seekable = all(pts is not None for pts, _ in packets)
+        self._pts = sorted(pts for pts, _ in packets) if seekable else None
+        self._index_of = {pts: i for i, pts in enumerate(self._pts or [])}
+        self._keyframes = sorted(self._index_of[pts] for pts, key in packets if key) \
+            if seekable else [0]
+        w, h = self.size_wh
+        self._cache_size = max(4, self.CACHE_BYTES // max(w * h * 3, 1))
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._container = None
         self._decoder: Iterator | None = None
         self._next_index = 0
@@ -161,26 +197,46 @@ class VideoFileFrames:
     def describe(self, frame_index: int) -> str:
         return f"{self.path} (frame {frame_index})"
 
-    def _restart(self) -> None:
+    def _seek(self, frame_index: int) -> None:
+        """Position the decoder at the keyframe at or before ``frame_index``."""
         self.close()
         self._container = self._av.open(str(self.path))
-        self._decoder = self._container.decode(video=0)
-        self._next_index = 0
+        stream = self._container.streams.video[0]
+        key = self._keyframes[max(bisect.bisect_right(self._keyframes, frame_index) - 1, 0)]
+        if key > 0 and self._pts is not None:
+            self._container.seek(self._pts[key], stream=stream, backward=True, any_frame=False)
+        else:
+            key = 0
+        self._decoder = self._container.decode(stream)
+        self._next_index = key
+
+    def _remember(self, frame_index: int, rgb: np.ndarray) -> None:
+        self._cache[frame_index] = rgb
+        self._cache.move_to_end(frame_index)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     def __getitem__(self, frame_index: int) -> np.ndarray:
         if not 0 <= frame_index < self._n:
             raise IndexError(
                 f"{self.path}: expected frame_index in [0, {self._n - 1}], got {frame_index}"
             )
-        if self._decoder is None or frame_index < self._next_index:
-            self._restart()
+        if frame_index in self._cache:
+            self._cache.move_to_end(frame_index)
+            return self._cache[frame_index]
+        if self._decoder is None or not self._next_index <= frame_index:
+            self._seek(frame_index)
         try:
             while True:
                 frame = next(self._decoder)
-                i = self._next_index
-                self._next_index += 1
+                i = self._index_of.get(frame.pts, self._next_index)
+                self._next_index = i + 1
+                if i > frame_index:
+                    raise StopIteration(f"decoder passed frame {frame_index}")
+                rgb = frame.to_ndarray(format="rgb24")
+                self._remember(i, rgb)
                 if i == frame_index:
-                    return frame.to_ndarray(format="rgb24")
+                    return rgb
         except (StopIteration, self._av.error.FFmpegError) as exc:
             raise FrameError(
                 f"{self.describe(frame_index)}: expected a decodable frame, got {exc!r}"

@@ -22,7 +22,10 @@ def dilate(mask: np.ndarray, radius_px: int, kernel: str = "square") -> np.ndarr
     Args:
         mask: Bool array (height, width).
         radius_px: Radius in pixels; 0 returns the mask unchanged.
-        kernel: ``"square"``, a (2r+1)x(2r+1) square as the notebooks use, or ``"disk"``.
+        kernel: ``"square"``, a (2r+1)x(2r+1) square as the notebooks use, or ``"disk"``,
+            OpenCV's ``MORPH_ELLIPSE`` of that size: offset (dx, dy) is in the disk when
+            ``|dx| <= round(sqrt(r**2 - dy**2))``, slightly fuller than
+            ``dx**2 + dy**2 <= r**2`` (e.g. 17 instead of 13 pixels at r = 2).
 
     Only the bounding box of the mask grown by the radius is processed, which gives
     the same pixels as dilating the whole frame at a fraction of the cost.
@@ -125,6 +128,9 @@ def merge_scene(scene: Scene, config: Config, *, force: bool = False,
     resumable = not force and marker is not None and marker.get("fingerprint") == fp
     todo = out.missing() if resumable else list(range(len(out)))
     out.prepare()
+    if not resumable:  # masks of other settings must not pass for done if this run is killed
+        for i in todo:
+            out.path(i).unlink(missing_ok=True)
     state.mark_running(fp)
     ticker = Ticker(f"{scene.name}/merge", len(todo), on_progress)
     for n, i in enumerate(todo, start=1):
