@@ -222,9 +222,8 @@ def swaps(cx_left: np.ndarray, cx_right: np.ndarray, min_dx_px: float) -> list[F
     decided = side[side != 0]
     if len(decided) == 0:
         return []
-    left_first = int((decided < 0).sum()), int((decided > 0).sum())
-    usual = -1 if left_first[0] > left_first[1] else 1 if left_first[1] > left_first[0] \
-        else int(decided[0])
+    left_of, right_of = int((decided < 0).sum()), int((decided > 0).sum())
+    usual = -1 if left_of > right_of else 1 if right_of > left_of else int(decided[0])
     out = []
     wrong = np.flatnonzero(side == -usual)
     # Group wrong-side frames separated only by undecided frames into one run.

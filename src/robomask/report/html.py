@@ -85,9 +85,12 @@ def _flag_rows(flags: Sequence[Flag], thumbs: set[int], img_dir: str) -> str:
                f'src="{img_dir}/{anchor(f.start)}.jpg" alt="frame {f.start}"></a>'
                if f.start in thumbs else "")
         obj = "" if f.obj_id is None else f" obj {f.obj_id}"
+        frames = escape(f.frame_range())
+        if f.start in thumbs:
+            frames = f'<a href="#{anchor(f.start)}">{frames}</a>'
         rows.append(f'<tr><td><span class="sev {f.severity}">{f.severity}</span></td>'
                     f'<td class="kind">{escape(f.kind)}<br>{escape(f.stage)}{obj}</td>'
-                    f'<td><a href="#{anchor(f.start)}">{escape(f.frame_range())}</a></td>'
+                    f"<td>{frames}</td>"
                     f'<td class="num">{f.score:.2f}</td><td>{escape(f.reason)}</td>'
                     f'<td>{img}</td></tr>')
     return ('<table class="flags"><tr><th>severity</th><th>kind</th><th>frames</th>'

@@ -62,7 +62,7 @@ class SceneOutputs:
         try:
             return store.read(frame_index)
         except MaskStoreError as exc:
-            log.warning("%s", exc)
+            log.debug("%s", exc)  # reported as a missing_mask flag
             return None
 
     def masks(self, frame_index: int) -> dict[str, np.ndarray | None]:
