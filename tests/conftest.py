@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from robomask.config import Config, render_template
 from robomask.prompts import ARM_KEY, LEFT_KEY, RIGHT_KEY, PromptEntry, PromptSet, write_prompts
@@ -157,3 +158,29 @@ def click_backend() -> str:
 
     register_backend("test-clicks", lambda config, stage: ClickBackend())
     return "test-clicks"
+
+
+# --- the SPEC merge rule, computed independently of robomask (scipy.ndimage) ---
+
+def spec_structure(radius: int, kernel: str) -> np.ndarray:
+    """The structuring element the SPEC rule and the README promise.
+
+    square: the (2r+1)x(2r+1) square of the notebooks. disk: offset (dx, dy) is in when
+    |dx| <= round(sqrt(r^2 - dy^2)), which is what OpenCV's MORPH_ELLIPSE draws.
+    """
+    if kernel == "square":
+        return np.ones((2 * radius + 1, 2 * radius + 1), bool)
+    dy, dx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
+    return np.abs(dx) <= np.rint(np.sqrt(radius**2 - dy**2))
+
+
+def spec_dilate(mask: np.ndarray, radius: int, kernel: str = "square") -> np.ndarray:
+    if radius == 0:
+        return mask.copy()
+    return ndimage.binary_dilation(mask, structure=spec_structure(radius, kernel))
+
+
+def spec_export(arm: np.ndarray, grip: np.ndarray, r_arm: int, r_grip: int, mode: str,
+                kernel: str = "square") -> np.ndarray:
+    a, g = spec_dilate(arm, r_arm, kernel), spec_dilate(grip, r_grip, kernel)
+    return {"arm_minus_gripper": a & ~g, "union": a | g, "arm": a, "gripper": g}[mode]

@@ -422,6 +422,7 @@ robomask.cli.main.main(["annotate", "--config", {str(scene_fx.config_path)!r}, "
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2, r.stderr
     assert "robomask annotate needs the Python package 'fastapi'" in r.stderr
+    assert "pip install 'robomask[ui]'" in r.stderr
 
 
 def test_cli_prints_the_url_and_serves(scene_fx):

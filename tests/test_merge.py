@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
-from scipy import ndimage
 
+from conftest import spec_dilate, spec_export, spec_structure
 from robomask.config import load_config
-from robomask.errors import MergeError, MaskStoreError
+from robomask.errors import MaskStoreError, MergeError
 from robomask.pipeline.merge import combine, dilate, merge_frame, merge_scene
 from robomask.scenes import scene
-
-
-def spec_structure(radius: int, kernel: str) -> np.ndarray:
-    """The structuring element the SPEC rule and the README promise.
-
-    square: the (2r+1)x(2r+1) square of the notebooks. disk: offset (dx, dy) is in when
-    |dx| <= round(sqrt(r^2 - dy^2)), which is what OpenCV's MORPH_ELLIPSE draws.
-    """
-    if kernel == "square":
-        return np.ones((2 * radius + 1, 2 * radius + 1), bool)
-    dy, dx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
-    return np.abs(dx) <= np.rint(np.sqrt(radius**2 - dy**2))
-
-
-def spec_dilate(mask: np.ndarray, radius: int, kernel: str = "square") -> np.ndarray:
-    if radius == 0:
-        return mask.copy()
-    return ndimage.binary_dilation(mask, structure=spec_structure(radius, kernel))
-
-
-def spec_export(arm: np.ndarray, grip: np.ndarray, r_arm: int, r_grip: int, mode: str,
-                kernel: str = "square") -> np.ndarray:
-    a, g = spec_dilate(arm, r_arm, kernel), spec_dilate(grip, r_grip, kernel)
-    return {"arm_minus_gripper": a & ~g, "union": a | g, "arm": a, "gripper": g}[mode]
 
 
 def random_blobs(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -172,12 +149,7 @@ def test_progress_messages_carry_pixel_counts(make_scene):
 
 def test_empty_gripper_everywhere_fails(make_scene):
     sc = make_scene()
-    grip_dir = sc.out_dir / f"{sc.name}_ckpt_gripper"
-    for p in grip_dir.glob("*.png"):
-        p.write_bytes((sc.out_dir / f"{sc.name}_ckpt_arm" / p.name).read_bytes())
-    import cv2
-
-    for p in grip_dir.glob("*.png"):
+    for p in (sc.out_dir / f"{sc.name}_ckpt_gripper").glob("*.png"):
         cv2.imwrite(str(p), np.zeros((sc.size_wh[1], sc.size_wh[0]), np.uint8))
     with pytest.raises(MergeError, match="gripper"):
         merge_scene(scene(sc.config, sc.name), sc.config)
@@ -194,8 +166,6 @@ def test_missing_session_mask_fails_naming_folder_and_frame(make_scene):
 
 
 def test_wrong_size_session_mask_fails(make_scene):
-    import cv2
-
     sc = make_scene()
     bad = sc.out_dir / f"{sc.name}_ckpt_arm" / "00001.png"
     cv2.imwrite(str(bad), np.zeros((10, 10), np.uint8))

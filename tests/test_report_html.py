@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
+import numpy as np
 import pytest
 
 from report_scenes import FAULTS, build_qa_scene
@@ -114,3 +115,30 @@ def test_preview_and_video_cli(make_scene, tmp_path, capsys):
     assert code == 2 and "expected arm, gripper or export" in cap.err
     code, cap = _run(["report", "--config", cfg, "--scene", "scene_9999"], capsys)
     assert code == 2 and "scene_9999" in cap.err
+
+
+def test_scene_without_outputs_gets_a_page_with_notes(make_scene, tmp_path):
+    fx = make_scene(with_ckpt=False)
+    from robomask.scenes import scene
+
+    (result,) = write_report([scene(fx.config, fx.name)], fx.config, tmp_path / "r")
+    assert result.flags == [] and len(result.notes) == 3
+    html = (tmp_path / "r" / f"{fx.name}.html").read_text()
+    assert "no arm masks yet" in html and "No flags" in html
+    assert all((tmp_path / "r" / unquote(s)).is_file()
+               for s in _parse(tmp_path / "r" / f"{fx.name}.html").srcs)
+
+
+def test_flags_beyond_the_thumbnail_cap_do_not_link_to_missing_frames(monkeypatch):
+    import robomask.report.html as report_html
+    from robomask.report.flags import Flag
+    from robomask.report.plot import area_plot_svg
+
+    flags = [Flag("area_jump", "arm", a, a + 2, 3.0 - a / 100, "r") for a in (40, 50, 60)]
+    monkeypatch.setattr(report_html, "MAX_FLAG_THUMBS", 2)
+    thumbs = report_html.thumb_frames(100, 45, flags, keyframes=[41])
+    assert thumbs == [0, 40, 41, 45, 50, 90]   # flag at 60 is the third worst: over the cap
+    rows = report_html._flag_rows(flags, set(thumbs), "s")
+    assert 'href="#f00050"' in rows and 'href="#f00060"' not in rows
+    svg = area_plot_svg({"arm": np.ones(100)}, flags, linked=set(thumbs))
+    assert 'href="#f00040"' in svg and 'href="#f00060"' not in svg

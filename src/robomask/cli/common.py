@@ -67,4 +67,4 @@ class ProgressView:
         self._progress.update(task, completed=update.done, total=update.total or None,
                               rate=rate)
         if update.message:
-            self._progress.console.print(update.message, highlight=False)
+            self._progress.console.print(update.message, highlight=False, markup=False)

@@ -7,6 +7,7 @@ import sys
 
 import typer
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from robomask.cli import (
     annotate_cmd,
@@ -56,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("aborted")
         sys.exit(130)
     except RobomaskError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                          soft_wrap=True)
         sys.exit(exc.exit_code)
     sys.exit(rc if isinstance(rc, int) else 0)
 

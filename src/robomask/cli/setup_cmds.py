@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from robomask.checks import check_scenes
@@ -50,7 +51,7 @@ def check(
     table = Table("scene", "what", "severity", "problem", show_lines=False)
     for p in problems:
         colour = "red" if p.severity == "error" else "yellow"
-        table.add_row(p.scene, p.what, f"[{colour}]{p.severity}[/]", p.message)
+        table.add_row(p.scene, p.what, f"[{colour}]{p.severity}[/]", escape(p.message))
     console.print(table)
     errors = sum(p.severity == "error" for p in problems)
     console.print(f"{errors} error(s), {len(problems) - errors} warning(s)")

@@ -137,7 +137,7 @@ def _scene_body(series: SceneSeries, result: SceneFlags, thumbs: list[int],
             f'{len(result.flags)} flag(s)</p>{notes}'
             f"<h2>Suggested keyframes to click</h2>{keys}"
             f'<h2>Mask area over time</h2><p class="legend">{legend}</p>'
-            f"{area_plot_svg(percent, result.flags)}"
+            f"{area_plot_svg(percent, result.flags, linked=set(thumbs))}"
             f"<h2>Flagged frames, worst first</h2>{_flag_rows(result.flags, set(thumbs), img_dir)}"
             f"<h2>Frames</h2>{_gallery(thumbs, result.flags, percent, img_dir)}")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from html import escape
 
 import numpy as np
@@ -48,12 +48,14 @@ def _nice_step(span: float, ticks: int) -> float:
 
 
 def area_plot_svg(percent: dict[str, np.ndarray], flags: Sequence[Flag], *,
-                  width: int = 960, height: int = 260) -> str:
+                  linked: Container[int] = (), width: int = 960, height: int = 260) -> str:
     """Mask area (percent of the frame) per stage over frames, flagged runs shaded.
 
     Args:
         percent: Stage -> float (N,) area in percent of the frame; NaN = missing mask.
-        flags: Runs to shade; each links to its frame's anchor (``#f00012``).
+        flags: Runs to shade.
+        linked: First frames that have an anchor on the page (``#f00012``): a run
+            starting there links to it.
         width, height: Size of the SVG in CSS pixels.
     """
     n = max((len(v) for v in percent.values()), default=0)
@@ -76,10 +78,10 @@ def area_plot_svg(percent: dict[str, np.ndarray], flags: Sequence[Flag], *,
     for f in flags:
         x0, x1 = sx(f.start - 0.5), sx(f.end + 0.5)
         x0, x1 = max(x0, left), min(max(x1, x0 + 2), left + pw)
-        out.append(f'<a href="#f{f.start:05d}"><rect class="flag" x="{x0:.1f}" y="{top}" '
-                   f'width="{x1 - x0:.1f}" height="{ph}" '
-                   f'fill="{SEVERITY_COLOURS[f.severity]}" fill-opacity="0.18">'
-                   f'<title>{escape(f.kind)}: {escape(f.reason)}</title></rect></a>')
+        band = (f'<rect class="flag" x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" '
+                f'height="{ph}" fill="{SEVERITY_COLOURS[f.severity]}" fill-opacity="0.18">'
+                f'<title>{escape(f.kind)}: {escape(f.reason)}</title></rect>')
+        out.append(f'<a href="#f{f.start:05d}">{band}</a>' if f.start in linked else band)
     for k in range(int(round(top_val / step)) + 1):
         v = k * step
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{sy(v):.1f}" y2="{sy(v):.1f}" '
