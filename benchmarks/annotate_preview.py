@@ -35,8 +35,8 @@ from pathlib import Path
 
 import httpx
 
-from robomask.annotate.serve import AnnotateServer
-from robomask.annotate.server import make_context
+from robomask.annotator.serve import AnnotateServer
+from robomask.annotator.server import make_context
 from robomask.config import load_config, render_template
 from robomask.scenes import scene as open_scene
 

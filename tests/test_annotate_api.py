@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from robomask.annotate.serve import AnnotateServer
-from robomask.annotate.server import create_app, make_context
+from robomask.annotator.serve import AnnotateServer
+from robomask.annotator.server import create_app, make_context
 from robomask.cli.main import main
 from robomask.prompts import ARM2_KEY, ARM_KEY, LEFT_KEY, RIGHT_KEY, read_prompts
 from robomask.scenes import scene
@@ -415,7 +415,7 @@ def test_base_install_works_without_the_ui_extra(scene_fx):
     code = f"""
 import sys
 sys.modules["fastapi"] = None  # as if 'robomask[ui]' were not installed
-import robomask.annotate, robomask.cli.main
+import robomask.annotator.notebook, robomask.cli.main
 assert "uvicorn" not in sys.modules
 robomask.cli.main.main(["annotate", "--config", {str(scene_fx.config_path)!r}, "--port", "0"])
 """
@@ -451,9 +451,7 @@ def test_notebook_handle_waits_for_save(scene_fx):
     import httpx
 
     import robomask
-    from robomask.annotate import annotate
-
-    h = annotate(scene_fx.name, config=scene_fx.config_path, frame=2, display=False)
+    h = robomask.annotate(scene_fx.name, config=scene_fx.config_path, frame=2, display=False)
     try:
         assert h.url.startswith("http://127.0.0.1:") and h.url.endswith("/?frame=2")
         assert h.wait(timeout=0.05) is None  # nothing saved yet
@@ -469,6 +467,6 @@ def test_notebook_handle_waits_for_save(scene_fx):
     finally:
         h.stop()
         h.stop()
-    import robomask.annotate.server  # noqa: F401  rebinds robomask.annotate to the package
+    import robomask.annotator.server  # noqa: F401  importing the UI package changes nothing
     h2 = robomask.annotate(scene_fx.name, config=scene_fx.config_path, display=False)
-    h2.stop()  # robomask.annotate(...) works whatever was imported first
+    h2.stop()

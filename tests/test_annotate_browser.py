@@ -71,8 +71,8 @@ def preview_backend(click_backend: str) -> str:
 
 @pytest.fixture
 def server(make_scene, preview_backend):
-    from robomask.annotate.serve import AnnotateServer
-    from robomask.annotate.server import make_context
+    from robomask.annotator.serve import AnnotateServer
+    from robomask.annotator.server import make_context
     from robomask.scenes import scene
 
     sc = make_scene(num_frames=12, size_wh=SIZE_WH, backend=preview_backend)

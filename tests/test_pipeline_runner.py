@@ -6,11 +6,11 @@ import shutil
 
 import numpy as np
 import pytest
-from scripted_backend import ScriptedBackend
 
 from robomask.backends import register_backend
 from robomask.cli.main import main
 from robomask.pipeline.runner import Pipeline
+from scripted_backend import ScriptedBackend
 
 BUILT: list[ScriptedBackend] = []
 

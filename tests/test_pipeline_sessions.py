@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scripted_backend import ScriptedBackend, disc
 
 from robomask.errors import SessionError
 from robomask.io.objstats import read_object_stats
 from robomask.pipeline.sessions import run_session
 from robomask.prompts import LEFT_KEY, RIGHT_KEY, PromptEntry, PromptSet, write_prompts
 from robomask.scenes import scene as get_scene
+from scripted_backend import ScriptedBackend, disc
 
 
 def _read_all(store):

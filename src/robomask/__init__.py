@@ -27,7 +27,7 @@ _EXPORTS = {
     "RobomaskError": "robomask.errors",
     "StageReport": "robomask.pipeline.runner",
     "TextPrompt": "robomask.pipeline.track",
-    "annotate": "robomask.annotate.notebook",
+    "annotate": "robomask.annotator.notebook",
     "build_backend": "robomask.backends",
     "load_config": "robomask.config",
     "merge_frame": "robomask.pipeline.merge",

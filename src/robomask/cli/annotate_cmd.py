@@ -28,8 +28,8 @@ def annotate(
         help="Backend for the live preview (default: the config's backend).")] = None,
 ) -> None:
     """Open a local page to click arm/gripper points, with a live mask preview."""
-    from robomask.annotate.serve import AnnotateServer  # needs the 'ui' extra
-    from robomask.annotate.server import make_context
+    from robomask.annotator.serve import AnnotateServer  # needs the 'ui' extra
+    from robomask.annotator.server import make_context
 
     cfg = open_config(config, backend=backend)
     name = scene or cfg.scene_name

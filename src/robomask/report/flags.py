@@ -227,7 +227,7 @@ def swaps(cx_left: np.ndarray, cx_right: np.ndarray, min_dx_px: float) -> list[F
     out = []
     wrong = np.flatnonzero(side == -usual)
     # Group wrong-side frames separated only by undecided frames into one run.
-    for s, e in runs(np.isin(np.arange(len(side)), wrong) | (side == 0)):
+    for s, e in runs(side != usual):
         inside = wrong[(wrong >= s) & (wrong <= e)]
         if len(inside):
             a, b = int(inside[0]), int(inside[-1])

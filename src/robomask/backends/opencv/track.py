@@ -103,17 +103,29 @@ def refine(warped: np.ndarray, frame: WorkFrame, colour: ColourModel) -> np.ndar
     if not inside.any():
         return inside
     sd = signed_distance(inside)
-    prior = (1.0 / (1.0 + np.exp(-np.clip(sd, -BAND_PX, BAND_PX) / TAU_PX))).astype(np.float32)
-    ratio = colour.ratio(frame)
-    post = prior * ratio / (prior * ratio + (1.0 - prior))
-    post[sd > BAND_PX] = 1.0
-    post[sd < -BAND_PX] = 0.0
-    mask = cv2.GaussianBlur(post, (0, 0), 1.0) > 0.5
+    mask = cv2.GaussianBlur(posterior(sd, colour.ratio(frame), BAND_PX, TAU_PX),
+                            (0, 0), 1.0) > 0.5
     n, lab = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
     keep = np.zeros(n, dtype=bool)
     keep[np.unique(lab[mask & (sd > BAND_PX / 2)])] = True
     keep[0] = False
     return keep[lab] if keep.any() else mask
+
+
+def posterior(sd: np.ndarray, ratio: np.ndarray, band_px: float, tau_px: float) -> np.ndarray:
+    """Float32 (h, w) foreground probability from a shape prior and a colour ratio.
+
+    Args:
+        sd: Float32 (h, w) signed distance to the prior outline (pixels, > 0 inside).
+        ratio: Float32 (h, w) colour likelihood ratio p(colour | fg) / p(colour | bg).
+        band_px: Beyond this distance the prior decides alone (1 inside, 0 outside).
+        tau_px: Softness of the prior, ``sigmoid(sd / tau_px)``.
+    """
+    prior = (1.0 / (1.0 + np.exp(-np.clip(sd, -band_px, band_px) / tau_px))).astype(np.float32)
+    post = prior * ratio / (prior * ratio + (1.0 - prior))
+    post[sd > band_px] = 1.0
+    post[sd < -band_px] = 0.0
+    return post
 
 
 def signed_distance(mask: np.ndarray) -> np.ndarray:

@@ -31,10 +31,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from robomask._optional import require
-from robomask.annotate.images import BytesCache, encode_jpeg, overlay_png
-from robomask.annotate.preview import PreviewEngine
-from robomask.annotate.security import AccessPolicy
-from robomask.annotate.state import AnnotationState, Mode
+from robomask.annotator.images import BytesCache, encode_jpeg, overlay_png
+from robomask.annotator.preview import PreviewEngine
+from robomask.annotator.security import AccessPolicy
+from robomask.annotator.state import AnnotationState, Mode
 from robomask.config import Config, Stage
 from robomask.errors import BackendError, FrameError, MaskStoreError, PromptError, RobomaskError
 from robomask.io.frames import FrameSource
@@ -141,7 +141,7 @@ def _describe_validation(errors: Any) -> str:
 
 
 def _static(name: str) -> str:
-    return resources.files("robomask.annotate").joinpath("static", name).read_text("utf-8")
+    return resources.files("robomask.annotator").joinpath("static", name).read_text("utf-8")
 
 
 def create_app(ctx: AnnotateContext, *, token: str | None = None) -> Any:
@@ -149,7 +149,7 @@ def create_app(ctx: AnnotateContext, *, token: str | None = None) -> Any:
 
     Example:
         >>> ctx = make_context(config, scene(config, "scene_0018"))  # doctest: +SKIP
-        >>> app = create_app(ctx)  # serve with uvicorn, or see robomask.annotate.serve
+        >>> app = create_app(ctx)  # serve with uvicorn, or see robomask.annotator.serve
     """
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:

@@ -1,4 +1,4 @@
-// Requests to the JSON API of robomask/annotate/server.py. Paths are relative to the
+// Requests to the JSON API of robomask/annotator/server.py. Paths are relative to the
 // page, so the page also works behind a proxy that adds a prefix.
 const TOKEN = new URLSearchParams(location.search).get("token");
 

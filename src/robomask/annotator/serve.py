@@ -10,8 +10,8 @@ import time
 from typing import Any
 
 from robomask._optional import require
-from robomask.annotate.security import is_loopback, new_token
-from robomask.annotate.server import AnnotateContext, create_app
+from robomask.annotator.security import is_loopback, new_token
+from robomask.annotator.server import AnnotateContext, create_app
 from robomask.errors import BackendError, RobomaskError
 
 uvicorn = require("uvicorn", "ui", purpose="robomask annotate")

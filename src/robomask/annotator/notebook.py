@@ -2,7 +2,7 @@
 shown inline.
 
 Example:
-    >>> from robomask.annotate import annotate
+    >>> from robomask import annotate
     >>> h = annotate("scene_0018", config="mask_config.yaml")  # doctest: +SKIP
     >>> prompts = h.wait()      # blocks until Save is pressed in the page  # doctest: +SKIP
     >>> h.stop()                # doctest: +SKIP
@@ -14,14 +14,14 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from robomask.annotate.state import Mode
+from robomask.annotator.state import Mode
 from robomask.config import Config, Stage, load_config
 from robomask.prompts import PromptSet
 from robomask.scenes import Scene
 from robomask.scenes import scene as find_scene
 
 if TYPE_CHECKING:
-    from robomask.annotate.serve import AnnotateServer
+    from robomask.annotator.serve import AnnotateServer
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +97,8 @@ def annotate(scene: str | Scene, *, config: str | Path | Config = "mask_config.y
     Returns:
         A handle: ``.wait()`` blocks until Save, ``.prompts()``, ``.stop()``, ``.url``.
     """
-    from robomask.annotate.serve import AnnotateServer
-    from robomask.annotate.server import make_context
+    from robomask.annotator.serve import AnnotateServer
+    from robomask.annotator.server import make_context
 
     cfg = config if isinstance(config, Config) else load_config(config)
     sc = scene if isinstance(scene, Scene) else find_scene(cfg, scene)
