@@ -97,3 +97,30 @@ def test_segment_cli_rejects_unknown_stage(make_scene, capsys):
         main(["segment", "hand", "--config", str(sc.config_path)])
     assert exc.value.code == 2
     assert "expected 'arm' or 'gripper', got 'hand'" in capsys.readouterr().err
+
+
+def test_status_follows_runs_crashes_and_changed_prompts(make_scene, capsys):
+    from robomask.pipeline.status import scene_status
+
+    sc = make_scene(with_ckpt=False, backend="scripted")
+    assert scene_status(sc.config, sc.name).stages == {
+        "arm": "missing", "gripper": "missing", "export": "missing"}
+
+    def crash(update):
+        if update.stage.endswith("gripper") and update.done == 2:
+            raise Crash
+
+    with Pipeline(sc.config) as pipe, pytest.raises(Crash):
+        pipe.run(sc.name, on_progress=crash)
+    assert scene_status(sc.config, sc.name).stages == {
+        "arm": "done", "gripper": "interrupted", "export": "missing"}
+    with Pipeline(sc.config) as pipe:
+        pipe.run(sc.name)
+    assert set(scene_status(sc.config, sc.name).stages.values()) == {"done"}
+    prompts = sc.camera_dir / "annotation_prompts_gripper_points.json"
+    prompts.write_text(prompts.read_text().replace("0.9", "0.8"))
+    assert scene_status(sc.config, sc.name).stages["gripper"] == "stale"
+    with pytest.raises(SystemExit) as exc:
+        main(["status", "--config", str(sc.config_path)])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0 and "stale" in out and "0/1 scenes fully done" in out

@@ -21,6 +21,8 @@ from robomask.cli.common import (
 )
 from robomask.errors import ConfigError
 from robomask.pipeline.runner import ALL_STAGES, StageReport
+from robomask.pipeline.status import scene_status
+from robomask.scenes import select_scene_names
 
 BackendOption = Annotated[str | None, typer.Option(
     "--backend", help="Backend to use instead of the config's (sam3, sam3-hf, opencv).")]
@@ -106,6 +108,30 @@ def _run(config: Path, patterns: list[str], stages: tuple, backend: str | None, 
         raise typer.Exit(1)
 
 
+def status(
+    config: ConfigOption = Path("mask_config.yaml"),
+    scene: SceneOption = None,
+    scenes: ScenesOption = None,
+) -> None:
+    """Which stages of the selected scenes are done, stale, interrupted or missing."""
+    cfg = open_config(config)
+    names = select_scene_names(cfg, scene_patterns(scene, scenes) or None)
+    colours = {"done": "green", "stale": "yellow", "interrupted": "yellow", "partial": "yellow",
+               "missing": "dim", "error": "red"}
+    table = Table("scene", "frames", "arm", "gripper", "export")
+    rows = [scene_status(cfg, n) for n in names]
+    for st in rows:
+        table.add_row(st.scene, str(st.frames), *(
+            f"[{colours[st.stages[k]]}]{st.stages[k]}[/]" for k in ("arm", "gripper", "export")))
+    console.print(table)
+    for st in rows:
+        if st.message:
+            console.print(f"error: {st.scene}: {st.message}", highlight=False)
+    done = sum(all(v == "done" for v in st.stages.values()) for st in rows)
+    console.print(f"{done}/{len(rows)} scenes fully done")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(segment)
     app.command()(run)
+    app.command()(status)

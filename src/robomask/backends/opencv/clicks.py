@@ -1,15 +1,24 @@
-"""A keyframe mask from clicks: GrabCut seeded by the clicks, in a region that grows.
+"""A keyframe mask from clicks: GrabCut seeded by the clicks, then edges refined by colour.
 
-Positive clicks become small sure-foreground disks, negative clicks sure-background
-disks. The object is assumed to lie in a box around the positive clicks (their
-bounding box plus a margin); outside it is sure background, inside it is "probably
-foreground", as in GrabCut's rectangle mode. When the result presses against a side
-of that box that is not the image border, the box was too small: the margin grows and
-GrabCut runs again (at most ``MAX_ROUNDS`` times); so it does when the result is
-hardly more than the seed disks, the sign of a box inside the object (its background
-sample was the object itself). Only foreground connected to a positive click is kept.
-A crop larger than ``MAX_CROP_PIXELS`` is segmented downscaled, which bounds the time
-of one call (a few hundred ms at 1280x720 on one core) for the UI's live preview.
+Every click seeds the pixels around it (within ``SEED_RADIUS_FRAC`` of the image
+diagonal) that have its colour and are connected to it: sure foreground for a positive
+click, sure background for a negative one. A seed thus never spills off a thin part (a
+finger, a cable) onto what lies beside it. The object is assumed to lie in a box around
+the positive clicks (their bounding box plus a margin); outside it is sure background,
+inside it is "probably foreground" or "probably background" by a colour vote of the
+seeds, as in GrabCut's rectangle mode. When the result presses against a side of that
+box that is not the image border, the box was too small: the margin grows and GrabCut
+runs again (at most ``MAX_ROUNDS`` times); so it does when the result is hardly more
+than the seeds, the sign of a box inside the object. A crop larger than
+``MAX_CROP_PIXELS`` is segmented downscaled, which bounds the time of one call (a few
+hundred ms at 1280x720 on one core) for the UI's live preview.
+
+The GrabCut mask is then refined at the full resolution of the image: in a band around
+its outline (wider when GrabCut ran downscaled), a colour model of the object against
+the ring of background around it moves the outline (see
+:func:`robomask.backends.opencv.track.posterior`); this recovers parts thinner than
+GrabCut's smoothing keeps and opens narrow gaps it fills. Only foreground connected to
+a positive click is kept.
 """
 
 from __future__ import annotations
@@ -17,13 +26,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from robomask.backends.opencv.track import ColourModel, WorkFrame, posterior, signed_distance
+
 SEED_RADIUS_FRAC = 0.012  # seed disk radius, fraction of the image diagonal
+SEED_COLOUR_DIFF = 28  # seed pixels differ from the clicked colour by at most this per channel
 MIN_MARGIN_FRAC = 0.02  # smallest margin around the positive clicks, fraction of the diagonal
 BOX_MARGIN_FRAC = 0.1  # margin as a fraction of the clicks' bounding box side
 GROW = 1.8  # margin factor when the mask presses against the box
 MAX_ROUNDS = 5
 ITERATIONS = 4
 MAX_CROP_PIXELS = 25000  # larger crops are segmented downscaled (bounds the latency)
+REFINE_BAND = 2.5  # refinement band half-width, in GrabCut pixels (>= 3 image pixels)
+REFINE_TAU = 0.6  # softness of the shape prior, in GrabCut pixels (>= 1 image pixel)
 
 
 def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -45,23 +59,47 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
     if len(pos) == 0:
         return np.zeros((h, w), dtype=bool)
     diag = float(np.hypot(w, h))
-    radius = max(2, round(SEED_RADIUS_FRAC * diag))
+    seeds = _seeds(rgb, pos, neg, max(2, round(SEED_RADIUS_FRAC * diag)))
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     margin = max(BOX_MARGIN_FRAC * float((hi - lo).max()), MIN_MARGIN_FRAC * diag)
-    seeds = np.full((h, w), 255, dtype=np.uint8)  # 255 = no seed
-    for (x, y) in neg:
-        cv2.circle(seeds, (int(x), int(y)), radius, cv2.GC_BGD, -1)
-    for (x, y) in pos:
-        cv2.circle(seeds, (int(x), int(y)), radius, cv2.GC_FGD, -1)
-    mask = np.zeros((h, w), dtype=bool)
+    mask, scale = np.zeros((h, w), dtype=bool), 1.0
     for _ in range(MAX_ROUNDS):
         box = _box(lo, hi, margin, (w, h))
-        mask = _connected_to(_grabcut_in_box(rgb, seeds, box, margin), pos)
+        fg, scale = _grabcut_in_box(rgb, seeds, box, margin)
+        mask = _connected_to(fg, pos)
         collapsed = mask.sum() <= 2 * (seeds == cv2.GC_FGD).sum()
         if not (collapsed or _presses_on_box(mask, box, (w, h))):
             break
         margin *= GROW
-    return mask
+    return _connected_to(_refine(rgb, mask, seeds, scale), pos)
+
+
+def _seeds(rgb: np.ndarray, pos: np.ndarray, neg: np.ndarray, radius: int) -> np.ndarray:
+    """uint8 (h, w): GC_FGD / GC_BGD where clicks seed, 255 elsewhere.
+
+    A click seeds the pixels of its disk that are 4-connected to it through pixels
+    within ``SEED_COLOUR_DIFF`` of its colour (per channel); positive seeds win overlaps.
+    """
+    h, w = rgb.shape[:2]
+    seeds = np.full((h, w), 255, dtype=np.uint8)
+    blurred = cv2.medianBlur(rgb, 3)
+    disk = np.zeros((2 * radius + 1, 2 * radius + 1), np.uint8)
+    cv2.circle(disk, (radius, radius), radius, 1, -1)
+    diff = (SEED_COLOUR_DIFF,) * 3
+    flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (2 << 8)
+    for points, value in ((neg, cv2.GC_BGD), (pos, cv2.GC_FGD)):
+        for x, y in points:
+            x0, y0 = max(0, x - radius), max(0, y - radius)
+            x1, y1 = min(w, x + radius + 1), min(h, y + radius + 1)
+            win = np.ascontiguousarray(blurred[y0:y1, x0:x1])
+            region = np.ones((y1 - y0 + 2, x1 - x0 + 2), np.uint8)  # 1 = not fillable
+            inside = disk[y0 - y + radius:y1 - y + radius, x0 - x + radius:x1 - x + radius]
+            region[1:-1, 1:-1] = 1 - inside
+            cv2.floodFill(win, region, (int(x - x0), int(y - y0)), 0, diff, diff, flags)
+            filled = region[1:-1, 1:-1] == 2
+            seeds[y0:y1, x0:x1][filled] = value
+            seeds[y, x] = value
+    return seeds
 
 
 def _box(lo: np.ndarray, hi: np.ndarray, margin: float,
@@ -74,8 +112,12 @@ def _box(lo: np.ndarray, hi: np.ndarray, margin: float,
 
 
 def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, box: tuple[int, int, int, int],
-                    margin: float) -> np.ndarray:
-    """GrabCut on a crop holding the box plus half a margin of background context."""
+                    margin: float) -> tuple[np.ndarray, float]:
+    """GrabCut on a crop holding the box plus half a margin of background context.
+
+    Returns:
+        Bool (h, w) foreground, and the scale (<= 1) GrabCut ran at.
+    """
     h, w = rgb.shape[:2]
     x0, y0, x1, y1 = box
     ctx = int(np.ceil(margin / 2))
@@ -101,11 +143,34 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, box: tuple[int, int, int
     fg_model, bg_model = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.setRNGSeed(0)  # GrabCut's k-means start draws from OpenCV's global RNG
     cv2.grabCut(crop, tri, None, bg_model, fg_model, ITERATIONS, cv2.GC_INIT_WITH_MASK)
-    fg = ((tri == cv2.GC_FGD) | (tri == cv2.GC_PR_FGD)).astype(np.uint8)
+    fg = ((tri == cv2.GC_FGD) | (tri == cv2.GC_PR_FGD)).astype(np.float32)
     if scale < 1.0:
-        fg = cv2.resize(fg, (cx1 - cx0, cy1 - cy0), interpolation=cv2.INTER_NEAREST)
+        fg = cv2.resize(fg, (cx1 - cx0, cy1 - cy0), interpolation=cv2.INTER_LINEAR)
     out = np.zeros((h, w), dtype=bool)
-    out[cy0:cy1, cx0:cx1] = fg > 0
+    out[cy0:cy1, cx0:cx1] = fg > 0.5
+    return out, scale
+
+
+def _refine(rgb: np.ndarray, mask: np.ndarray, seeds: np.ndarray, scale: float) -> np.ndarray:
+    """Move the outline of ``mask`` by colour within a band; seeds stay as they are."""
+    if not mask.any():
+        return mask
+    h, w = mask.shape
+    band = max(3.0, REFINE_BAND / scale)
+    tau = max(1.0, REFINE_TAU / scale)
+    pad = int(np.ceil(band)) + 24  # the band plus the colour model's background ring
+    x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + bw + pad), min(h, y + bh + pad)
+    crop = WorkFrame.from_rgb(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
+    inside = mask[y0:y1, x0:x1]
+    post = posterior(signed_distance(inside), ColourModel.learn(crop, inside).ratio(crop),
+                     band, tau)
+    post = cv2.GaussianBlur(post, (0, 0), 0.7)
+    crop_seeds = seeds[y0:y1, x0:x1]
+    post[crop_seeds == cv2.GC_FGD] = 1.0
+    post[crop_seeds == cv2.GC_BGD] = 0.0
+    out = np.zeros_like(mask)
+    out[y0:y1, x0:x1] = post > 0.5
     return out
 
 

@@ -40,7 +40,8 @@ CACHED_FRAMES = 3
 
 @dataclass(frozen=True)
 class Keyframe:
-    """An object's mask on one of its keyframes (bool (h, w), working resolution)."""
+    """An object's mask on one of its keyframes: float32 (h, w) in [0, 1], the full-size
+    mask from its clicks averaged down to the working resolution."""
 
     mask: np.ndarray
     colour: ColourModel
@@ -107,7 +108,6 @@ class OpenCVSession(VideoSession):
         w, h = frames.size_wh
         scale = min(1.0, work_long_side / max(w, h))
         self.work_wh = (max(1, round(w * scale)), max(1, round(h * scale)))
-        self._xy_scale = np.array([self.work_wh[0] / w, self.work_wh[1] / h])
         self._keyframes: dict[int, dict[int, Keyframe]] = {}
         self._cache: OrderedDict[int, WorkFrame] = OrderedDict()
         self._flow = Flow()
@@ -115,12 +115,14 @@ class OpenCVSession(VideoSession):
     # --- hooks ---
     def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
                     labels: np.ndarray) -> FrameMasks:
-        frame = self._work(frame_index)
-        mask = mask_from_clicks(frame.rgb, points_xy * self._xy_scale, labels)
+        full = mask_from_clicks(self.frames[frame_index], points_xy, labels)
+        soft = full.astype(np.float32)
+        if full.shape[::-1] != self.work_wh:
+            soft = cv2.resize(soft, self.work_wh, interpolation=cv2.INTER_AREA)
         self._keyframes.setdefault(obj_id, {})[frame_index] = Keyframe(
-            mask, ColourModel.learn(frame, mask))
+            soft, ColourModel.learn(self._work(frame_index), soft > 0.5))
         return FrameMasks(frame_index, self.size_wh, {
-            o: self._full(kfs[frame_index].mask.astype(np.float32))
+            o: self._full(kfs[frame_index].mask)
             for o, kfs in self._keyframes.items() if frame_index in kfs})
 
     def _remove_object(self, obj_id: int) -> None:
@@ -165,7 +167,7 @@ class OpenCVSession(VideoSession):
         for obj_id, kfs in self._keyframes.items():
             if t in kfs:
                 kf = kfs[t]
-                carried[obj_id] = _Carried(kf.mask.astype(np.float32), kf.colour, t)
+                carried[obj_id] = _Carried(kf.mask, kf.colour, t)
                 out[obj_id] = carried[obj_id].soft
                 continue
             c = carried.get(obj_id)
@@ -202,7 +204,7 @@ class OpenCVSession(VideoSession):
 
     def _pre_pass(self, target: int, frames: list[int], buffers: dict[int, GapBuffer]) -> None:
         """Carry the keyframe masks of ``target`` over ``frames`` into ``buffers``."""
-        state = {o: (self._keyframes[o][target].mask.astype(np.float32),
+        state = {o: (self._keyframes[o][target].mask,
                      self._keyframes[o][target].colour) for o in buffers}
         prev = self._work(target)
         for f in frames:
