@@ -121,8 +121,10 @@ def test_unknown_key_suggests_the_closest_name():
      "gripper_left_obj_id: expected an object id distinct from the others, got 0, which "
      "arm_obj_id already uses"),
     ("task_name: t\ndata_base_dir: /d\nexport_base_dir: /e\nexport_log_every: 0\n",
-     "key 'export_log_every': expected input should be greater than or equal to 1, got 0"),
+     "key 'export_log_every': expected greater than or equal to 1, got 0"),
     ("task_name: [t\n", "expected valid YAML, got a syntax error at line 2"),
+    ("task_name: t\ndata_base_dir: /d\nexport_base_dir: /e\ndilate_kernel: round\n",
+     "key 'dilate_kernel': expected 'square' or 'disk', got 'round'"),
 ])
 def test_invalid_files_name_file_and_key(tmp_path, text, message):
     path = tmp_path / "c.yaml"

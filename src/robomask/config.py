@@ -147,6 +147,7 @@ def _describe_error(source: str, err: dict[str, Any]) -> str:
         return f"{source}: {msg[len('Value error, '):]}"
     if err.get("type") == "missing":
         return f"{source}: key '{loc}': expected a value, got no such key"
+    msg = msg.removeprefix("Input should be ")  # "expected a valid integer", not "expected input.."
     return f"{source}: key '{loc}': expected {msg[0].lower() + msg[1:]}, got {err.get('input')!r}"
 
 
