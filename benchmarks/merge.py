@@ -5,7 +5,8 @@ cable, base: ~15% of the frame) and a gripper blob at its tip (~1.5%), then
 
 1. times robomask's merge (``merge_scene``) and the notebook loop (PIL open both PNGs,
    ``cv2.dilate`` with ``np.ones((2r+1, 2r+1))``, ``np.where``, PIL save) in the same
-   process, alternating, best of ``--repeats``; checks both give identical pixels;
+   process, alternating, best of ``--repeats``, as frames per CPU second (robust on a
+   shared machine) and per wall-clock second; checks both give identical pixels;
 2. runs ``robomask merge`` (the CLI) once per scene length, each in its own process, and
    reports that process's peak RSS (``ru_maxrss`` from ``wait4``).
 

@@ -270,6 +270,16 @@ def test_check_prints_one_table_for_all_problems(make_scene, capsys):
     assert "2 error(s), 0 warning(s)" in out
 
 
+def test_check_table_keeps_long_paths_whole_at_80_columns(make_scene, capsys, monkeypatch):
+    sc = make_scene()
+    gripper_file(sc).unlink()
+    monkeypatch.setattr(common.console, "width", 80)
+    code, out = check(sc, capsys)
+    assert code == 1 and "…" not in out
+    cells = "".join(ln.split("│")[4].strip() for ln in out.splitlines() if ln.count("│") == 5)
+    assert str(gripper_file(sc)) in cells
+
+
 def test_check_clean_scene_and_warnings_only_exit_zero(make_scene, capsys):
     sc = make_scene()
     assert check(sc, capsys) == (0, "no problems found\n")

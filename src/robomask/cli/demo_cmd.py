@@ -28,12 +28,15 @@ def demo(
     for kind, value in result.iou.items():
         console.print(f"IoU vs ground truth, {kind:8s}: {value:.3f}")
     s, cfg = result.scene, result.config_path
-    console.print(f"\nframes:   {s.frames_path}\nprompts:  {s.arm_prompts_path.parent}/"
-                  f"annotation_prompts_*_points.json\n"
-                  f"outputs:  {s.mask_dir('arm')}/  {s.mask_dir('gripper')}/\n"
+    console.print(f"\nframes:   {s.frames_path}\n"
+                  f"prompts:  {s.arm_prompts_path}\n          {s.gripper_prompts_path}\n"
+                  f"sessions: {s.mask_dir('arm')}/\n          {s.mask_dir('gripper')}/\n"
                   f"exported: {s.mask_dir('export')}/\n"
-                  f"config:   {cfg}", highlight=False)
-
+                  f"config:   {cfg}\n\nnext:\n"
+                  f"  robomask report   --config {cfg} --scene {s.name}   # QA report\n"
+                  f"  robomask annotate --config {cfg} --scene {s.name}   # click, see masks\n"
+                  f"  robomask run      --config {cfg} --scene {s.name} --force",
+                  highlight=False, soft_wrap=True)
 
 def register(app: typer.Typer) -> None:
     app.command()(demo)

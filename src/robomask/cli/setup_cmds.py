@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from robomask.checks import check_scenes
 from robomask.cli.common import (
@@ -48,7 +48,9 @@ def check(
     if not problems:
         console.print("no problems found")
         return
-    table = Table("scene", "what", "severity", "problem", show_lines=False)
+    # fold, not the default ellipsis: a long path is the culprit and must stay whole
+    table = Table("scene", "what", "severity", Column("problem", overflow="fold"),
+                  show_lines=False)
     for p in problems:
         colour = "red" if p.severity == "error" else "yellow"
         table.add_row(p.scene, p.what, f"[{colour}]{p.severity}[/]", escape(p.message))

@@ -7,9 +7,12 @@
     root/data/demo_task/train/scene_0001/cam_105422061350/annotation_prompts_*_points.json
     root/ground_truth/scene_0001/{arm,gripper}/00000.png ...
 
-Clicks are derived from the ground truth by :func:`robomask.demo.clicks.clicks_from_mask`
-on the keyframes ``0``, ``num_frames // 2`` and ``num_frames - 1``: for the arm 5
-positive and 3 negative clicks, for the (right) gripper 3 positive and 2 negative ones.
+Clicks are derived from the drawn parts by :func:`robomask.demo.clicks.clicks_from_parts`
+on the keyframes ``0``, ``num_frames // 2`` and ``num_frames - 1``, as a careful user
+clicks: for the arm one positive click on each link and on the cable, negatives in the
+gaps between cable and links, on the gripper and on the table; for the (right) gripper
+one positive click on the palm and on each finger, negatives between the fingers, on
+the forearm and on the table.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import cv2
 import numpy as np
 
 from robomask.config import render_template
-from robomask.demo.clicks import clicks_from_mask
+from robomask.demo.clicks import clicks_from_parts
 from robomask.demo.synth import draw_frame, table_texture
 from robomask.io.atomic import write_json
 from robomask.io.maskstore import MaskStore
@@ -35,7 +38,7 @@ FIRST_TIMESTAMP_MS = 1737546126000
 FPS = 30
 CREATED_AT = "2025-01-22T12:00:00+00:00"
 ARM_ID, GRIPPER_RIGHT_ID = 0, 3
-CLICKS = {"arm": (5, 3), "gripper": (3, 2)}  # (positive, negative) clicks per keyframe
+PARTS = {"arm": ("link1", "link2", "link3", "cable"), "gripper": ("palm", "finger1", "finger2")}
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,9 @@ def make_demo_scene(root: Path, *, num_frames: int = 90, size_wh: tuple[int, int
         if i in keyframes:
             for kind, (key, obj_id) in (("arm", (ARM_KEY, ARM_ID)),
                                         ("gripper", (RIGHT_KEY, GRIPPER_RIGHT_ID))):
-                pos, neg = CLICKS[kind]
-                pts, labels = clicks_from_mask(masks[kind], positives=pos, negatives=neg)
+                other = masks["gripper" if kind == "arm" else "arm"]
+                pts, labels = clicks_from_parts([frame.parts[p] for p in PARTS[kind]],
+                                                near=other)
                 prompts[kind].entries[key].append(PromptEntry(
                     i, obj_id, tuple((float(x), float(y)) for x, y in pts),
                     tuple(int(v) for v in labels)))

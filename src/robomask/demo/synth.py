@@ -27,11 +27,15 @@ class SynthFrame:
         rgb: uint8 (h, w, 3).
         arm: bool (h, w): links, joints and cable, where not covered by the gripper.
         gripper: bool (h, w): palm and fingers.
+        parts: Visible pixels (bool (h, w)) of every part a user would click once:
+            ``link1`` (from the base), ``link2``, ``link3`` (the forearm) and ``cable``
+            of the arm; ``palm``, ``finger1`` and ``finger2`` of the gripper.
     """
 
     rgb: np.ndarray
     arm: np.ndarray
     gripper: np.ndarray
+    parts: dict[str, np.ndarray]
 
 
 def table_texture(size_wh: tuple[int, int], seed: int) -> np.ndarray:
@@ -81,19 +85,26 @@ def draw_frame(frame_index: int, num_frames: int, size_wh: tuple[int, int], seed
     img = table.copy()
     thick = max(3, round(0.06 * h))
     arm = np.zeros((h, w), np.uint8)
-    for a, b in zip(joints[:-1], joints[1:], strict=True):
-        _shaded_link(img, arm, a, b, thick)
+    links = [_shaded_link(img, arm, a, b, thick)
+             for a, b in zip(joints[:-1], joints[1:], strict=True)]
     for j in joints[1:-1]:
         cv2.circle(img, _pt(j), int(thick * 0.7), JOINT_RGB.tolist(), -1, cv2.LINE_AA)
         cv2.circle(arm, _pt(j), int(thick * 0.7), 1, -1)
-    cable = _cable_points(joints, thick, frame_index, num_frames)
-    cv2.polylines(img, [cable], False, CABLE_RGB.tolist(), max(2, thick // 4), cv2.LINE_AA)
-    cv2.polylines(arm, [cable], False, 1, max(2, thick // 4))
-    grip = _draw_gripper(img, joints[-2], joints[-1], thick, opening)
+    cable = np.zeros((h, w), np.uint8)
+    points = _cable_points(joints, thick, frame_index, num_frames)
+    cv2.polylines(img, [points], False, CABLE_RGB.tolist(), max(2, thick // 4), cv2.LINE_AA)
+    cv2.polylines(cable, [points], False, 1, max(2, thick // 4))
+    arm |= cable
+    grip_parts = _draw_gripper(img, joints[-2], joints[-1], thick, opening)
+    grip = np.logical_or.reduce(grip_parts)
     s = 2 * np.pi * frame_index / max(num_frames, 1)
     light = 1.0 + 0.08 * np.sin(s) + 0.04 * np.linspace(-1, 1, w, dtype=np.float32)[None, :]
     rgb = np.clip(img * light[..., None], 0, 255).astype(np.uint8)
-    return SynthFrame(rgb, (arm > 0) & ~grip, grip)
+    covered = (cable > 0) | grip
+    parts = {f"link{k + 1}": link & ~covered for k, link in enumerate(links)}
+    parts["cable"] = (cable > 0) & ~grip
+    parts.update(zip(("palm", "finger1", "finger2"), grip_parts, strict=True))
+    return SynthFrame(rgb, (arm > 0) & ~grip, grip, parts)
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:
@@ -101,8 +112,8 @@ def _pt(p: np.ndarray) -> tuple[int, int]:
 
 
 def _shaded_link(img: np.ndarray, arm: np.ndarray, a: np.ndarray, b: np.ndarray,
-                 thick: int) -> None:
-    """A cylinder-like link: brighter along its axis, darker at its sides."""
+                 thick: int) -> np.ndarray:
+    """A cylinder-like link: brighter along its axis, darker at its sides; its bool mask."""
     link = np.zeros(arm.shape, np.uint8)
     cv2.line(link, _pt(a), _pt(b), 1, thick)
     ys, xs = np.nonzero(link)
@@ -112,6 +123,7 @@ def _shaded_link(img: np.ndarray, arm: np.ndarray, a: np.ndarray, b: np.ndarray,
     shade = (1.0 - 0.35 * np.clip(off, 0, 1) ** 2).astype(np.float32)
     img[ys, xs] = ARM_RGB * shade[:, None]
     arm |= link
+    return link > 0
 
 
 def _cable_points(joints: np.ndarray, thick: int, frame_index: int,
@@ -129,11 +141,11 @@ def _cable_points(joints: np.ndarray, thick: int, frame_index: int,
 
 
 def _draw_gripper(img: np.ndarray, elbow: np.ndarray, wrist: np.ndarray, thick: int,
-                  opening: float) -> np.ndarray:
-    """Palm across the wrist and two fingers ahead of it; returns their bool mask."""
+                  opening: float) -> list[np.ndarray]:
+    """Palm across the wrist and two fingers ahead of it; their bool masks (palm first)."""
     d = (wrist - elbow) / max(float(np.hypot(*(wrist - elbow))), 1e-6)
     n = np.array([-d[1], d[0]])
-    grip = np.zeros(img.shape[:2], np.uint8)
+    masks = []
     palm_half, palm_len = 1.3 * thick, 0.8 * thick
     palm = np.array([wrist + n * palm_half, wrist - n * palm_half,
                      wrist - n * palm_half + d * palm_len, wrist + n * palm_half + d * palm_len])
@@ -147,9 +159,10 @@ def _draw_gripper(img: np.ndarray, elbow: np.ndarray, wrist: np.ndarray, thick: 
     for k, poly in enumerate(parts):
         p = np.round(poly).astype(np.int32)
         cv2.fillConvexPoly(img, p, GRIPPER_RGB.tolist(), cv2.LINE_AA)
-        cv2.fillConvexPoly(grip, p, 1)
+        masks.append(np.zeros(img.shape[:2], np.uint8))
+        cv2.fillConvexPoly(masks[-1], p, 1)
         if k == 0:
             stripe = np.round(wrist + d * palm_len * 0.4 + np.outer([-1, 1], n) * palm_half * 0.8)
             cv2.line(img, _pt(stripe[0]), _pt(stripe[1]), ACCENT_RGB.tolist(),
                      max(1, thick // 5), cv2.LINE_AA)
-    return grip > 0
+    return [m > 0 for m in masks]

@@ -29,13 +29,15 @@ import numpy as np
 from robomask.backends.opencv.track import ColourModel, WorkFrame, posterior, signed_distance
 
 SEED_RADIUS_FRAC = 0.012  # seed disk radius, fraction of the image diagonal
-SEED_COLOUR_DIFF = 28  # seed pixels differ from the clicked colour by at most this per channel
+SEED_COLOUR_DIFF = 16  # colour step per channel that ends a seed (an edge)
 MIN_MARGIN_FRAC = 0.02  # smallest margin around the positive clicks, fraction of the diagonal
 BOX_MARGIN_FRAC = 0.1  # margin as a fraction of the clicks' bounding box side
 GROW = 1.8  # margin factor when the mask presses against the box
 MAX_ROUNDS = 5
 ITERATIONS = 4
 MAX_CROP_PIXELS = 25000  # larger crops are segmented downscaled (bounds the latency)
+VOTE_RADIUS = 1.0
+VOTE_BIAS = 1.0
 REFINE_BAND = 2.5  # refinement band half-width, in GrabCut pixels (>= 3 image pixels)
 REFINE_TAU = 0.6  # softness of the shape prior, in GrabCut pixels (>= 1 image pixel)
 
@@ -59,13 +61,18 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
     if len(pos) == 0:
         return np.zeros((h, w), dtype=bool)
     diag = float(np.hypot(w, h))
-    seeds = _seeds(rgb, pos, neg, max(2, round(SEED_RADIUS_FRAC * diag)))
+    radius = max(2, round(SEED_RADIUS_FRAC * diag))
+    seeds = _seeds(rgb, pos, neg, radius)
+    sample = np.zeros((h, w), np.uint8)
+    for x, y in pos:
+        cv2.circle(sample, (int(x), int(y)), max(1, round(VOTE_RADIUS * radius)), 1, -1)
+    sample = (sample > 0) & (seeds != cv2.GC_BGD) | (seeds == cv2.GC_FGD)
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     margin = max(BOX_MARGIN_FRAC * float((hi - lo).max()), MIN_MARGIN_FRAC * diag)
     mask, scale = np.zeros((h, w), dtype=bool), 1.0
     for _ in range(MAX_ROUNDS):
         box = _box(lo, hi, margin, (w, h))
-        fg, scale = _grabcut_in_box(rgb, seeds, box, margin)
+        fg, scale = _grabcut_in_box(rgb, seeds, sample, box, margin)
         mask = _connected_to(fg, pos)
         collapsed = mask.sum() <= 2 * (seeds == cv2.GC_FGD).sum()
         if not (collapsed or _presses_on_box(mask, box, (w, h))):
@@ -77,8 +84,9 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
 def _seeds(rgb: np.ndarray, pos: np.ndarray, neg: np.ndarray, radius: int) -> np.ndarray:
     """uint8 (h, w): GC_FGD / GC_BGD where clicks seed, 255 elsewhere.
 
-    A click seeds the pixels of its disk that are 4-connected to it through pixels
-    within ``SEED_COLOUR_DIFF`` of its colour (per channel); positive seeds win overlaps.
+    A click seeds the pixels of its disk that it reaches through 4-connected steps of
+    at most ``SEED_COLOUR_DIFF`` per channel. Where a positive and a negative seed meet,
+    neither holds, except at the clicked pixels themselves.
     """
     h, w = rgb.shape[:2]
     seeds = np.full((h, w), 255, dtype=np.uint8)
@@ -86,8 +94,10 @@ def _seeds(rgb: np.ndarray, pos: np.ndarray, neg: np.ndarray, radius: int) -> np
     disk = np.zeros((2 * radius + 1, 2 * radius + 1), np.uint8)
     cv2.circle(disk, (radius, radius), radius, 1, -1)
     diff = (SEED_COLOUR_DIFF,) * 3
-    flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (2 << 8)
+    flags = 4 | cv2.FLOODFILL_MASK_ONLY | (2 << 8)
+    hits = {}
     for points, value in ((neg, cv2.GC_BGD), (pos, cv2.GC_FGD)):
+        hit = hits.setdefault(value, np.zeros((h, w), dtype=bool))
         for x, y in points:
             x0, y0 = max(0, x - radius), max(0, y - radius)
             x1, y1 = min(w, x + radius + 1), min(h, y + radius + 1)
@@ -96,9 +106,11 @@ def _seeds(rgb: np.ndarray, pos: np.ndarray, neg: np.ndarray, radius: int) -> np
             inside = disk[y0 - y + radius:y1 - y + radius, x0 - x + radius:x1 - x + radius]
             region[1:-1, 1:-1] = 1 - inside
             cv2.floodFill(win, region, (int(x - x0), int(y - y0)), 0, diff, diff, flags)
-            filled = region[1:-1, 1:-1] == 2
-            seeds[y0:y1, x0:x1][filled] = value
-            seeds[y, x] = value
+            hit[y0:y1, x0:x1] |= region[1:-1, 1:-1] == 2
+    seeds[hits[cv2.GC_BGD] & ~hits[cv2.GC_FGD]] = cv2.GC_BGD
+    seeds[hits[cv2.GC_FGD] & ~hits[cv2.GC_BGD]] = cv2.GC_FGD
+    seeds[neg[:, 1], neg[:, 0]] = cv2.GC_BGD
+    seeds[pos[:, 1], pos[:, 0]] = cv2.GC_FGD
     return seeds
 
 
@@ -111,8 +123,8 @@ def _box(lo: np.ndarray, hi: np.ndarray, margin: float,
             min(w, int(hi[0]) + m + 1), min(h, int(hi[1]) + m + 1))
 
 
-def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, box: tuple[int, int, int, int],
-                    margin: float) -> tuple[np.ndarray, float]:
+def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
+                    box: tuple[int, int, int, int], margin: float) -> tuple[np.ndarray, float]:
     """GrabCut on a crop holding the box plus half a margin of background context.
 
     Returns:
@@ -126,7 +138,7 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, box: tuple[int, int, int
     crop_seeds = seeds[cy0:cy1, cx0:cx1]
     in_box = np.zeros(crop.shape[:2], dtype=bool)
     in_box[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = True
-    likely = _colour_vote(crop, crop_seeds == cv2.GC_FGD,
+    likely = _colour_vote(crop, sample[cy0:cy1, cx0:cx1],
                           (crop_seeds == cv2.GC_BGD) | ~in_box)
     tri = np.where(in_box, np.where(likely, cv2.GC_PR_FGD, cv2.GC_PR_BGD),
                    cv2.GC_BGD).astype(np.uint8)
@@ -134,12 +146,13 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, box: tuple[int, int, int
         # The box is the whole image: let the image border stand for background, softly.
         tri[[0, -1], :] = cv2.GC_PR_BGD
         tri[:, [0, -1]] = cv2.GC_PR_BGD
-    tri = np.where(crop_seeds != 255, crop_seeds, tri).astype(np.uint8)
     scale = min(1.0, float(np.sqrt(MAX_CROP_PIXELS / tri.size)))
     if scale < 1.0:  # bound the time of a large box: GrabCut on a smaller copy
         small_wh = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
         crop = cv2.resize(crop, small_wh, interpolation=cv2.INTER_AREA)
         tri = cv2.resize(tri, small_wh, interpolation=cv2.INTER_NEAREST)
+        crop_seeds = _shrink_seeds(crop_seeds, small_wh)
+    tri = np.where(crop_seeds != 255, crop_seeds, tri).astype(np.uint8)
     fg_model, bg_model = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.setRNGSeed(0)  # GrabCut's k-means start draws from OpenCV's global RNG
     cv2.grabCut(crop, tri, None, bg_model, fg_model, ITERATIONS, cv2.GC_INIT_WITH_MASK)
@@ -148,7 +161,19 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, box: tuple[int, int, int
         fg = cv2.resize(fg, (cx1 - cx0, cy1 - cy0), interpolation=cv2.INTER_LINEAR)
     out = np.zeros((h, w), dtype=bool)
     out[cy0:cy1, cx0:cx1] = fg > 0.5
+    out[seeds == cv2.GC_FGD] = True
+    out[seeds == cv2.GC_BGD] = False
     return out, scale
+
+
+def _shrink_seeds(seeds: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
+    """Seeds (255 = none) at a smaller size: a cell with a seed pixel is a seed."""
+    out = np.full(size_wh[::-1], 255, dtype=np.uint8)
+    for value in (cv2.GC_BGD, cv2.GC_FGD):  # positive seeds win
+        hit = cv2.resize((seeds == value).astype(np.float32), size_wh,
+                         interpolation=cv2.INTER_AREA) > 0
+        out[hit] = value
+    return out
 
 
 def _refine(rgb: np.ndarray, mask: np.ndarray, seeds: np.ndarray, scale: float) -> np.ndarray:
@@ -201,9 +226,24 @@ def _connected_to(mask: np.ndarray, points_xy: np.ndarray) -> np.ndarray:
 
 
 def _colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, bins: int = 8) -> np.ndarray:
-    """Pixels whose colour is likelier under the ``fg`` sample than under the ``bg`` one."""
+    """Pixels whose colour is likelier under the ``fg`` sample than under the ``bg`` one.
+
+    Both histograms (``bins`` levels per RGB channel) are smoothed over neighbouring
+    bins, so that a small sample (a few seeds) still speaks for colours close to its own.
+    """
     q = (rgb // (256 // bins)).astype(np.int32)
     q = (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
-    h_fg = np.bincount(q[fg], minlength=bins ** 3) / max(int(fg.sum()), 1)
-    h_bg = np.bincount(q[bg], minlength=bins ** 3) / max(int(bg.sum()), 1)
-    return (h_fg[q] + 1e-6) > (h_bg[q] + 1e-6)
+    h_fg = _smooth(np.bincount(q[fg], minlength=bins ** 3), bins)
+    h_bg = _smooth(np.bincount(q[bg], minlength=bins ** 3), bins)
+    return VOTE_BIAS * (h_fg[q] + 1e-6) > (h_bg[q] + 1e-6)
+
+
+def _smooth(hist: np.ndarray, bins: int) -> np.ndarray:
+    """A (bins**3,) histogram blurred by [1, 2, 1] along each colour axis, normalised."""
+    h = hist.reshape(bins, bins, bins).astype(np.float64)
+    for axis in range(3):
+        pad = np.pad(h, [(1, 1) if a == axis else (0, 0) for a in range(3)])
+        lo = np.take(pad, range(0, bins), axis=axis)
+        hi = np.take(pad, range(2, bins + 2), axis=axis)
+        h = 0.5 * h + 0.25 * (lo + hi)
+    return (h / max(h.sum(), 1e-9)).reshape(-1)
