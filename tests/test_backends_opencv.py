@@ -196,3 +196,50 @@ def test_built_from_config_by_name(tmp_path):
     assert isinstance(backend, OpenCVBackend)
     assert backend.capabilities.clicks and not backend.capabilities.text_prompts
     assert backend.capabilities.devices == ("cpu",)
+
+
+def _gripper_on_a_forearm(folder: Path):
+    """One 640x360 frame: a light forearm bar with a thin dark cable over it, and a dark
+    gripper (palm and two 6 px fingers) at its end; returns (frames, part masks)."""
+    w, h = 640, 360
+    img = _background(np.random.default_rng(2))
+    img = cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR)
+
+    def part(draw) -> np.ndarray:
+        m = np.zeros((h, w), np.uint8)
+        draw(m)
+        return m > 0
+
+    parts = {
+        "bar": part(lambda m: cv2.rectangle(m, (330, 170), (639, 190), 1, -1)),
+        "cable": part(lambda m: cv2.polylines(
+            m, [np.array([[600, 168], [480, 140], [360, 160], [335, 172]])], False, 1, 4)),
+        "palm": part(lambda m: cv2.rectangle(m, (312, 160), (329, 200), 1, -1)),
+        "fingers": part(lambda m: (cv2.rectangle(m, (282, 160), (311, 165), 1, -1),
+                                   cv2.rectangle(m, (282, 195), (311, 200), 1, -1))),
+    }
+    img[parts["bar"]] = (212, 214, 220)
+    img[parts["cable"] & ~parts["bar"]] = (30, 32, 45)
+    img[parts["palm"] | parts["fingers"]] = (60, 62, 70)
+    folder.mkdir(parents=True)
+    cv2.imwrite(str(folder / "0.png"), np.clip(img, 0, 255).astype(np.uint8)[..., ::-1])
+    return open_frames(folder), parts
+
+
+def test_keyframe_mask_keeps_thin_parts_and_stops_at_their_neighbours(tmp_path):
+    """Clicks on a palm and two thin fingers give the whole gripper and nothing of the
+    forearm beside it; clicks on a link and its cable give both, not the gap between."""
+    frames, parts = _gripper_on_a_forearm(tmp_path / "v")
+    grip = parts["palm"] | parts["fingers"]
+    arm = (parts["bar"] | parts["cable"]) & ~grip
+    with OpenCVBackend().open_session(frames) as s:
+        g = s.add_clicks(0, 1, np.array([[320, 180], [296, 162], [296, 197], [296, 180],
+                                         [345, 180]]), np.array([1, 1, 1, 0, 0])).masks[1]
+        a = s.add_clicks(0, 2, np.array([[500, 180], [420, 148], [320, 180], [480, 160]]),
+                         np.array([1, 1, 0, 0])).masks[2]
+    assert iou(g, grip) >= 0.9, iou(g, grip)
+    assert (g & parts["fingers"]).sum() >= 0.9 * parts["fingers"].sum()
+    assert (g & parts["bar"]).sum() <= 0.01 * parts["bar"].sum()
+    assert iou(a, arm) >= 0.9, iou(a, arm)
+    assert (a & parts["cable"]).sum() >= 0.85 * parts["cable"].sum()
+    assert (a & ~arm).sum() <= 0.02 * arm.sum()  # no gap under the cable, no gripper

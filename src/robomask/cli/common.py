@@ -61,10 +61,10 @@ class ProgressView:
     def __call__(self, update: ProgressUpdate) -> None:
         task = self._tasks.get(update.stage)
         if task is None:
-            task = self._progress.add_task(update.stage, total=update.total or None, rate="")
+            task = self._progress.add_task(update.stage, total=update.total, rate="")
             self._tasks[update.stage] = task
         rate = f"{update.rate_per_s:.1f} {self._unit}/s" if update.done else ""
-        self._progress.update(task, completed=update.done, total=update.total or None,
+        self._progress.update(task, completed=update.done, total=update.total,
                               rate=rate)
         if update.message:
             self._progress.console.print(update.message, highlight=False, markup=False)

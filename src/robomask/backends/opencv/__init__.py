@@ -1,9 +1,9 @@
 """The opencv backend: click prompts, no weights, CPU only.
 
-A keyframe mask comes from the clicks by GrabCut (:mod:`.clicks`); other frames get
-masks by dense optical flow plus a colour model (:mod:`.track`), fused between
-keyframes (:mod:`.session`). It cannot read text prompts: give it clicks (the arm
-prompt file's ARM_CABLE_INITIAL_PROMPTS).
+A keyframe mask comes from the clicks by GrabCut on the full-size frame, its outline
+refined by colour (:mod:`.clicks`); other frames get masks by dense optical flow plus a
+colour model (:mod:`.track`), fused between keyframes (:mod:`.session`). It cannot read
+text prompts: give it clicks (the arm prompt file's ARM_CABLE_INITIAL_PROMPTS).
 
 Example:
     >>> from robomask.backends.opencv import OpenCVBackend  # doctest: +SKIP
@@ -23,7 +23,7 @@ from robomask.io.frames import FrameSource
 
 log = logging.getLogger(__name__)
 
-WORK_LONG_SIDE = 432  # pixels; 854x480 -> 432x243, 1280x720 -> 432x243
+WORK_LONG_SIDE = 432  # flow and tracking; 854x480 -> 432x243, 1280x720 -> 432x243
 
 
 class OpenCVBackend(Backend):

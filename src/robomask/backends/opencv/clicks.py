@@ -1,24 +1,26 @@
 """A keyframe mask from clicks: GrabCut seeded by the clicks, then edges refined by colour.
 
-Every click seeds the pixels around it (within ``SEED_RADIUS_FRAC`` of the image
-diagonal) that have its colour and are connected to it: sure foreground for a positive
-click, sure background for a negative one. A seed thus never spills off a thin part (a
-finger, a cable) onto what lies beside it. The object is assumed to lie in a box around
-the positive clicks (their bounding box plus a margin); outside it is sure background,
-inside it is "probably foreground" or "probably background" by a colour vote of the
-seeds, as in GrabCut's rectangle mode. When the result presses against a side of that
-box that is not the image border, the box was too small: the margin grows and GrabCut
-runs again (at most ``MAX_ROUNDS`` times); so it does when the result is hardly more
-than the seeds, the sign of a box inside the object. A crop larger than
-``MAX_CROP_PIXELS`` is segmented downscaled, which bounds the time of one call (a few
-hundred ms at 1280x720 on one core) for the UI's live preview.
+Every click seeds the pixels of a disk around it (radius ``SEED_RADIUS_FRAC`` of the
+image diagonal) that it reaches without crossing an edge (a colour step larger than
+``SEED_COLOUR_DIFF``): sure foreground for a positive click, sure background for a
+negative one. A seed thus never spills off a thin part (a finger, a cable) onto what
+lies beside it. The object is assumed to lie in a box around the positive clicks (their
+bounding box plus a margin); outside it is sure background, inside it is "probably
+foreground" or "probably background" by a colour vote of the positive disks against
+the outside and the negative seeds. When the result presses against a side of the box
+that is not the image border, the box was too small: the margin grows and GrabCut runs
+again (at most ``MAX_ROUNDS`` times). So it does when GrabCut collapsed: the result is
+hardly more than the seeds, or it is small (under ``COLLAPSE`` times the positive
+disks' area) and falls apart into pieces around the clicks. A crop larger than
+``MAX_CROP_PIXELS`` is segmented downscaled, which bounds the time of one round (about
+100 ms on one core) for the UI's live preview.
 
 The GrabCut mask is then refined at the full resolution of the image: in a band around
 its outline (wider when GrabCut ran downscaled), a colour model of the object against
 the ring of background around it moves the outline (see
-:func:`robomask.backends.opencv.track.posterior`); this recovers parts thinner than
-GrabCut's smoothing keeps and opens narrow gaps it fills. Only foreground connected to
-a positive click is kept.
+:func:`robomask.backends.opencv.track.posterior`); this recovers thin parts that the
+downscaled GrabCut blurred and opens narrow gaps it filled. Seeds keep their label,
+and only foreground connected to a positive click is kept.
 """
 
 from __future__ import annotations
@@ -34,10 +36,9 @@ MIN_MARGIN_FRAC = 0.02  # smallest margin around the positive clicks, fraction o
 BOX_MARGIN_FRAC = 0.1  # margin as a fraction of the clicks' bounding box side
 GROW = 1.8  # margin factor when the mask presses against the box
 MAX_ROUNDS = 5
-ITERATIONS = 4
+COLLAPSE = 4.0  # a result in pieces and under this many positive disks' area collapsed
+ITERATIONS = 3
 MAX_CROP_PIXELS = 25000  # larger crops are segmented downscaled (bounds the latency)
-VOTE_RADIUS = 1.0
-VOTE_BIAS = 1.0
 REFINE_BAND = 2.5  # refinement band half-width, in GrabCut pixels (>= 3 image pixels)
 REFINE_TAU = 0.6  # softness of the shape prior, in GrabCut pixels (>= 1 image pixel)
 
@@ -63,10 +64,11 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
     diag = float(np.hypot(w, h))
     radius = max(2, round(SEED_RADIUS_FRAC * diag))
     seeds = _seeds(rgb, pos, neg, radius)
-    sample = np.zeros((h, w), np.uint8)
+    disks = np.zeros((h, w), np.uint8)
     for x, y in pos:
-        cv2.circle(sample, (int(x), int(y)), max(1, round(VOTE_RADIUS * radius)), 1, -1)
-    sample = (sample > 0) & (seeds != cv2.GC_BGD) | (seeds == cv2.GC_FGD)
+        cv2.circle(disks, (int(x), int(y)), radius, 1, -1)
+    sample = (disks > 0) & (seeds != cv2.GC_BGD)  # the colour vote's foreground sample
+    small = COLLAPSE * np.count_nonzero(disks)
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     margin = max(BOX_MARGIN_FRAC * float((hi - lo).max()), MIN_MARGIN_FRAC * diag)
     mask, scale = np.zeros((h, w), dtype=bool), 1.0
@@ -74,11 +76,18 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
         box = _box(lo, hi, margin, (w, h))
         fg, scale = _grabcut_in_box(rgb, seeds, sample, box, margin)
         mask = _connected_to(fg, pos)
-        collapsed = mask.sum() <= 2 * (seeds == cv2.GC_FGD).sum()
-        if not (collapsed or _presses_on_box(mask, box, (w, h))):
+        if not (_collapsed(mask, seeds, small) or _presses_on_box(mask, box, (w, h))):
             break
         margin *= GROW
     return _connected_to(_refine(rgb, mask, seeds, scale), pos)
+
+
+def _collapsed(mask: np.ndarray, seeds: np.ndarray, small: float) -> bool:
+    """True when ``mask`` is at most twice its seeds, or in pieces and under ``small`` px."""
+    area = np.count_nonzero(mask)
+    if area <= 2 * np.count_nonzero(seeds == cv2.GC_FGD):
+        return True
+    return area <= small and cv2.connectedComponents(mask.view(np.uint8))[0] > 2
 
 
 def _seeds(rgb: np.ndarray, pos: np.ndarray, neg: np.ndarray, radius: int) -> np.ndarray:
@@ -126,6 +135,8 @@ def _box(lo: np.ndarray, hi: np.ndarray, margin: float,
 def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
                     box: tuple[int, int, int, int], margin: float) -> tuple[np.ndarray, float]:
     """GrabCut on a crop holding the box plus half a margin of background context.
+
+    ``sample`` (bool (h, w)) is the foreground colour sample of the initial vote.
 
     Returns:
         Bool (h, w) foreground, and the scale (<= 1) GrabCut ran at.
@@ -235,7 +246,7 @@ def _colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, bins: int = 8)
     q = (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
     h_fg = _smooth(np.bincount(q[fg], minlength=bins ** 3), bins)
     h_bg = _smooth(np.bincount(q[bg], minlength=bins ** 3), bins)
-    return VOTE_BIAS * (h_fg[q] + 1e-6) > (h_bg[q] + 1e-6)
+    return (h_fg[q] + 1e-6) > (h_bg[q] + 1e-6)
 
 
 def _smooth(hist: np.ndarray, bins: int) -> np.ndarray:

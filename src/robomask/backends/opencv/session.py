@@ -2,7 +2,9 @@
 
 Every object's mask on a frame comes from its keyframes (frames where it has clicks):
 
-- On a keyframe, its clicks decide (see :mod:`.clicks`); nothing else is mixed in.
+- On a keyframe, its clicks decide (see :mod:`.clicks`, on the full-size frame; the
+  mask is kept averaged down to the working resolution as a soft mask, which loses
+  almost nothing of thin parts); nothing else is mixed in.
 - Between two keyframes ``a`` and ``b``, the mask carried from ``a`` (flow + colour, see
   :mod:`.track`) and the one carried from ``b`` are fused by temporal distance:
   ``soft = (|b - t| * from_a + |t - a| * from_b) / |b - a|``, thresholded at 0.5. The
@@ -97,7 +99,8 @@ class OpenCVSession(VideoSession):
         frames: The video; frames are read one at a time.
         capabilities: The backend's capabilities.
         work_long_side: Long side in pixels of the working resolution (frames larger than
-            this are downscaled for segmentation and flow; masks come back full size).
+            this are downscaled for flow and colour refinement; keyframe masks come from
+            the full-size frame; masks come back full size).
     """
 
     backend_name = "opencv"
@@ -115,12 +118,12 @@ class OpenCVSession(VideoSession):
     # --- hooks ---
     def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
                     labels: np.ndarray) -> FrameMasks:
-        full = mask_from_clicks(self.frames[frame_index], points_xy, labels)
-        soft = full.astype(np.float32)
-        if full.shape[::-1] != self.work_wh:
+        rgb = self.frames[frame_index]  # full size: thin parts need every pixel
+        soft = mask_from_clicks(rgb, points_xy, labels).astype(np.float32)
+        if soft.shape[::-1] != self.work_wh:
             soft = cv2.resize(soft, self.work_wh, interpolation=cv2.INTER_AREA)
         self._keyframes.setdefault(obj_id, {})[frame_index] = Keyframe(
-            soft, ColourModel.learn(self._work(frame_index), soft > 0.5))
+            soft, ColourModel.learn(self._work(frame_index, rgb), soft > 0.5))
         return FrameMasks(frame_index, self.size_wh, {
             o: self._full(kfs[frame_index].mask)
             for o, kfs in self._keyframes.items() if frame_index in kfs})
@@ -226,11 +229,13 @@ class OpenCVSession(VideoSession):
         return min(hits, key=lambda k: k * step) if hits else None
 
     # --- frames and sizes ---
-    def _work(self, frame_index: int) -> WorkFrame:
+    def _work(self, frame_index: int, rgb: np.ndarray | None = None) -> WorkFrame:
+        """The frame at working resolution (``rgb``: the full-size frame, if decoded)."""
         if frame_index in self._cache:
             self._cache.move_to_end(frame_index)
             return self._cache[frame_index]
-        rgb = self.frames[frame_index]
+        if rgb is None:
+            rgb = self.frames[frame_index]
         if rgb.shape[1::-1] != self.work_wh:
             rgb = cv2.resize(rgb, self.work_wh, interpolation=cv2.INTER_AREA)
         frame = WorkFrame.from_rgb(np.ascontiguousarray(rgb))
