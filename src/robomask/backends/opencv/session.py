@@ -23,6 +23,7 @@ between keyframes first walks silently from the nearest keyframe behind it.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -61,6 +62,10 @@ class _Carried:
 class GapBuffer:
     """Soft masks of one object for the frames of one keyframe gap, in a temporary file.
 
+    Read and written with ``os.pread``/``os.pwrite`` rather than a memory map, so the
+    buffered masks live in the page cache, not in the process's resident memory: peak
+    RSS stays flat however long the gap is (benchmarks/session_memory.py).
+
     Args:
         frame_indices: Frames the buffer holds.
         shape_hw: (h, w) of a working-resolution mask.
@@ -68,18 +73,19 @@ class GapBuffer:
 
     def __init__(self, frame_indices: list[int], shape_hw: tuple[int, int]) -> None:
         self._slot = {f: k for k, f in enumerate(frame_indices)}
+        self._shape = shape_hw
+        self._nbytes = shape_hw[0] * shape_hw[1]
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
-        self._data = np.memmap(self._file, dtype=np.uint8, mode="w+",
-                               shape=(max(1, len(frame_indices)), *shape_hw))
 
     def put(self, frame_index: int, soft: np.ndarray) -> None:
-        self._data[self._slot[frame_index]] = np.rint(np.clip(soft, 0, 1) * 255)
+        data = np.rint(np.clip(soft, 0, 1) * 255).astype(np.uint8)
+        os.pwrite(self._file.fileno(), data.tobytes(), self._slot[frame_index] * self._nbytes)
 
     def get(self, frame_index: int) -> np.ndarray:
-        return self._data[self._slot[frame_index]].astype(np.float32) / 255.0
+        raw = os.pread(self._file.fileno(), self._nbytes, self._slot[frame_index] * self._nbytes)
+        return np.frombuffer(raw, np.uint8).reshape(self._shape).astype(np.float32) / 255.0
 
     def close(self) -> None:
-        del self._data
         self._file.close()
 
 
