@@ -470,3 +470,10 @@ def test_notebook_handle_waits_for_save(scene_fx):
     import robomask.annotator.server  # noqa: F401  importing the UI package changes nothing
     h2 = robomask.annotate(scene_fx.name, config=scene_fx.config_path, display=False)
     h2.stop()
+
+
+def test_oversized_body_is_refused_and_server_goes_on(client):
+    r = client.post("/api/click", content=b"x" * (64 * 1024 + 1),
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "at most 65536 bytes" in r.json()["detail"]
+    assert client.get("/api/state").status_code == 200

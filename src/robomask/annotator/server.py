@@ -144,6 +144,9 @@ def _static(name: str) -> str:
     return resources.files("robomask.annotator").joinpath("static", name).read_text("utf-8")
 
 
+MAX_BODY_BYTES = 64 * 1024  # a click is ~100 bytes; nothing the page sends comes near
+
+
 def create_app(ctx: AnnotateContext, *, token: str | None = None) -> Any:
     """The FastAPI app for ``ctx``; ``token`` None = loopback clients only.
 
@@ -169,6 +172,10 @@ def create_app(ctx: AnnotateContext, *, token: str | None = None) -> Any:
                                cookies=request.cookies)
         if verdict.status:
             return _error(verdict.status, verdict.message)
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            return _error(413, f"request body: expected at most {MAX_BODY_BYTES} bytes, got "
+                               f"content-length {length!r}")
         response = await call_next(request)
         response.headers.update(HEADERS)
         if verdict.set_cookie and token is not None:
