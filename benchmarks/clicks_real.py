@@ -23,6 +23,7 @@ import numpy as np
 from robomask.backends.opencv import OpenCVBackend
 from robomask.demo.clicks import clicks_from_mask
 from robomask.io.frames import FolderFrames
+from robomask.masks import mask_iou
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "franka_easyhec"
 
@@ -51,7 +52,7 @@ def main() -> None:
                 fm = session.add_clicks(i, 1, pts, labels)
                 times.append((time.perf_counter() - t0) * 1000)
                 pred = fm.masks[1]
-                ious.append(np.count_nonzero(pred & truth) / np.count_nonzero(pred | truth))
+                ious.append(mask_iou(pred, truth))
         print(f"{k:>4}+{k:<2} {np.mean(ious):>9.3f} {np.min(ious):>8.3f} "
               f"{np.median(times):>10.0f}  " + " ".join(f"{v:.2f}" for v in ious))
 

@@ -19,16 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _proc import rss_mb  # benchmarks/_proc.py (run as scripts: this folder is on sys.path)
+
 SIZE_WH = (1280, 720)
-
-
-def _rss_mb(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    import resource  # not Linux: ru_maxrss only (peak)
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def generate(root: Path, n: int) -> None:
@@ -92,7 +85,7 @@ def measure(root: Path, what: str) -> dict:
 
     cfg = load_config(root / "mask_config.yaml")
     sc = scene(cfg, "scene_0001")
-    base = _rss_mb("VmRSS")
+    base = rss_mb("VmRSS")
     t0 = time.perf_counter()
     if what == "report":
         (flags,) = write_report([sc], cfg, root / "report")
@@ -102,7 +95,7 @@ def measure(root: Path, what: str) -> dict:
         extra = {"mp4_mb": round(out.stat().st_size / 2**20, 1)}
     seconds = time.perf_counter() - t0
     return {"what": what, "seconds": round(seconds, 2), "rss_after_imports_mb": round(base, 1),
-            "peak_rss_mb": round(_rss_mb("VmHWM"), 1), **extra}
+            "peak_rss_mb": round(rss_mb("VmHWM"), 1), **extra}
 
 
 def _child(*args: str) -> str:

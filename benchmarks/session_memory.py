@@ -17,14 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def _peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from _proc import rss_mb  # benchmarks/_proc.py (run as scripts: this folder is on sys.path)
 
 
 def child(frames: int, size_wh: tuple[int, int]) -> None:
@@ -37,7 +30,7 @@ def child(frames: int, size_wh: tuple[int, int]) -> None:
     cv2.setNumThreads(1)
     with tempfile.TemporaryDirectory() as tmp:
         make_demo_scene(Path(tmp), num_frames=frames, size_wh=size_wh)
-        base_mb = _peak_rss_mb()
+        base_mb = rss_mb()
         cfg = load_config(Path(tmp) / "mask_config.yaml")
         times = {}
         with Pipeline(cfg) as pipe:
@@ -46,7 +39,7 @@ def child(frames: int, size_wh: tuple[int, int]) -> None:
                 reports = pipe.run("scene_0001", (stage,))
                 assert reports[0].status == "done", reports
                 times[stage] = time.perf_counter() - t0
-        print(json.dumps({"frames": frames, "peak_rss_mb": round(_peak_rss_mb(), 1),
+        print(json.dumps({"frames": frames, "peak_rss_mb": round(rss_mb(), 1),
                           "rss_after_scene_written_mb": round(base_mb, 1),
                           **{f"{k}_fps": round(frames / v, 1) for k, v in times.items()}}))
 

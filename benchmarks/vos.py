@@ -40,15 +40,11 @@ import numpy as np
 from robomask.backends.opencv import OpenCVBackend
 from robomask.demo import clicks_from_mask, make_demo_scene
 from robomask.io.frames import open_frames
+from robomask.masks import mask_iou
 from robomask.prompts import ARM_KEY, RIGHT_KEY, read_prompts
 from robomask.scenes import ARM_PROMPTS_FILE, GRIPPER_PROMPTS_FILE
 
 SEQUENCES = ("blackswan", "car-shadow", "dog")
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    union = (a | b).sum()
-    return float((a & b).sum() / union) if union else 1.0
 
 
 def davis_sequence(folder: Path, positives: int, negatives: int) -> dict[str, float]:
@@ -59,10 +55,10 @@ def davis_sequence(folder: Path, positives: int, negatives: int) -> dict[str, fl
     with OpenCVBackend().open_session(frames) as session:
         first = session.add_clicks(0, 1, points, labels).masks[1]
         t0 = time.perf_counter()
-        ious = [iou(fm.masks[1], truth[fm.frame_index])
+        ious = [mask_iou(fm.masks[1], truth[fm.frame_index])
                 for fm in session.propagate(direction="forward") if fm.frame_index > 0]
         seconds = time.perf_counter() - t0
-    return {"J": statistics.fmean(ious), "min": min(ious), "first": iou(first, truth[0]),
+    return {"J": statistics.fmean(ious), "min": min(ious), "first": mask_iou(first, truth[0]),
             "fps": len(ious) / seconds, "frames": len(frames),
             "latency_ms": keyframe_latency(frames[0], truth[0], points, labels)}
 
@@ -92,12 +88,12 @@ def demo_scene(kind: str) -> dict[str, float]:
                      "gripper": (GRIPPER_PROMPTS_FILE, RIGHT_KEY)}[kind]
         entries = read_prompts(demo.camera_dir / file)[key]
         with OpenCVBackend().open_session(frames) as session:
-            first = [iou(session.add_clicks(e.frame_index, e.obj_id,
+            first = [mask_iou(session.add_clicks(e.frame_index, e.obj_id,
                                             e.points_px(frames.size_wh),
                                             np.array(e.labels)).masks[e.obj_id],
                          demo.ground_truth(kind, e.frame_index)) for e in entries]
             t0 = time.perf_counter()
-            ious = [iou(fm.union(), demo.ground_truth(kind, fm.frame_index))
+            ious = [mask_iou(fm.union(), demo.ground_truth(kind, fm.frame_index))
                     for fm in session.propagate() if fm.frame_index not in demo.keyframes]
             seconds = time.perf_counter() - t0
     return {"J": statistics.fmean(ious), "min": min(ious), "first": first[0],

@@ -9,6 +9,12 @@ from typing import Any
 import numpy as np
 
 
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two bool (height, width) masks; 1.0 when both are empty."""
+    union = np.count_nonzero(a | b)
+    return 1.0 if union == 0 else np.count_nonzero(a & b) / union
+
+
 @dataclass(frozen=True)
 class FrameMasks:
     """Binary masks of several objects on one frame.

@@ -9,6 +9,7 @@ import numpy as np
 
 from robomask.config import load_config
 from robomask.io.maskstore import MaskStore
+from robomask.masks import mask_iou
 from robomask.pipeline.merge import merge_frame
 from robomask.pipeline.runner import Pipeline, StageReport
 from robomask.progress import ProgressCallback
@@ -33,11 +34,6 @@ class DemoReport:
     config_path: Path
     reports: list[StageReport]
     iou: dict[str, float]
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    union = np.count_nonzero(a | b)
-    return 1.0 if union == 0 else np.count_nonzero(a & b) / union
 
 
 def run_demo(root: Path, *, force: bool = False,
@@ -65,7 +61,7 @@ def run_demo(root: Path, *, force: bool = False,
             arm, grip = gt["arm"].read(i), gt["gripper"].read(i)
             truth = {"arm": arm, "gripper": grip, "export": merge_frame(arm, grip, cfg)}
             for kind in scores:
-                scores[kind].append(_iou(s.store(kind, frames).read(i), truth[kind]))
+                scores[kind].append(mask_iou(s.store(kind, frames).read(i), truth[kind]))
         iou = {k: float(np.mean(v)) for k, v in scores.items()}
     del demo
     return DemoReport(s, config_path, reports, iou)

@@ -89,7 +89,7 @@ def merge_fingerprint(scene: Scene, config: Config) -> str:
 
 
 def _require_gripper_somewhere(store: MaskStore, mode: str) -> None:
-    if mode in ("arm",):
+    if mode == "arm":
         return
     for i in range(len(store)):
         if store.read(i).any():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +18,7 @@ from robomask.errors import RobomaskError
 from robomask.pipeline.merge import MergeResult, merge_scene
 from robomask.pipeline.sessions import SessionResult, run_session
 from robomask.progress import ProgressCallback
-from robomask.scenes import Scene, scene, select_scenes
+from robomask.scenes import Scene, scene
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +73,6 @@ class Pipeline:
     # --- scenes and backends ---
     def scene(self, name: str | Scene) -> Scene:
         return name if isinstance(name, Scene) else scene(self.config, name)
-
-    def scenes(self, patterns: Sequence[str] | None = None) -> list[Scene]:
-        """Scenes matching names or globs (default: the config's scene_name)."""
-        return select_scenes(self.config, patterns)
 
     def backend(self, stage: Stage) -> Backend:
         """The backend of a session stage, built once (stages on the same GPUs share it)."""
