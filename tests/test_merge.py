@@ -171,3 +171,19 @@ def test_wrong_size_session_mask_fails(make_scene):
     cv2.imwrite(str(bad), np.zeros((10, 10), np.uint8))
     with pytest.raises(MaskStoreError, match=r"00001\.png.*96x64"):
         merge_scene(scene(sc.config, sc.name), sc.config)
+
+
+def test_merge_on_several_processes_writes_the_same_bytes_as_one(make_scene):
+    sc = make_scene(num_frames=40, size_wh=(160, 96), export_log_every=7)
+    s = scene(sc.config, sc.name)
+    out = s.mask_dir("export")
+    logs: dict[int, list[str]] = {}
+    files: dict[int, dict[str, bytes]] = {}
+    for jobs in (1, 2):
+        logs[jobs] = []
+        merge_scene(s, sc.config, force=True, jobs=jobs,
+                    on_progress=lambda u, j=jobs: logs[j].append(u.message) if u.message else None)
+        files[jobs] = {p.name: p.read_bytes() for p in sorted(out.glob("*.png"))}
+    assert len(files[1]) == sc.num_frames
+    assert files[1] == files[2]
+    assert logs[1] == logs[2] and len(logs[1]) == 6

@@ -28,6 +28,9 @@ SceneOption = Annotated[str | None, typer.Option("--scene", help="One scene name
 ScenesOption = Annotated[list[str] | None, typer.Option(
     "--scenes", help="Scene names or globs, e.g. 'scene_00*' (repeatable).")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Redo finished stages and frames.")]
+CoresOption = Annotated[int | None, typer.Option(
+    "--jobs", "-j", min=1, help="Processes working on frames at once (default: every core; "
+    "outputs are the same for any number).")]
 
 
 def open_config(path: Path, **overrides: object) -> Config:

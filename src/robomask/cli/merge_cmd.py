@@ -9,6 +9,7 @@ import typer
 
 from robomask.cli.common import (
     ConfigOption,
+    CoresOption,
     ForceOption,
     ProgressView,
     SceneOption,
@@ -28,13 +29,14 @@ def merge(
     export_mode: Annotated[str | None, typer.Option(
         help="arm_minus_gripper | union | arm | gripper (default: from config).")] = None,
     force: ForceOption = False,
+    jobs: CoresOption = None,
 ) -> None:
     """Merge {scene}_ckpt_arm and {scene}_ckpt_gripper into the exported masks."""
     cfg = open_config(config, export_mode=export_mode)
     chosen = select_scenes(cfg, scene_patterns(scene, scenes) or None)
     with ProgressView() as view:
         for s in chosen:
-            result = merge_scene(s, cfg, force=force, on_progress=view)
+            result = merge_scene(s, cfg, force=force, jobs=jobs, on_progress=view)
             console.print(f"{s.name}: {result.frames_written} frames written, "
                           f"{result.frames_skipped} already done -> {s.mask_dir('export')}")
 

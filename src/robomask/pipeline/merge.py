@@ -11,6 +11,7 @@ import numpy as np
 from robomask.config import Config
 from robomask.errors import MergeError
 from robomask.io.maskstore import MaskStore
+from robomask.parallel import map_frames
 from robomask.pipeline.state import StageState, fingerprint
 from robomask.progress import ProgressCallback, Ticker
 from robomask.scenes import Scene
@@ -99,11 +100,36 @@ def _require_gripper_somewhere(store: MaskStore, mode: str) -> None:
                      hint="check the gripper prompts and re-run 'robomask segment gripper'")
 
 
-def merge_scene(scene: Scene, config: Config, *, force: bool = False,
+@dataclass(frozen=True)
+class _MergeJob:
+    """What a worker needs to merge and write one frame (pickled once per worker)."""
+
+    arm: MaskStore
+    gripper: MaskStore
+    out: MaskStore
+    config: Config
+    logged: frozenset[int]
+
+
+def _merge_and_write(job: _MergeJob, frame_index: int) -> tuple[int, int, int] | None:
+    """Merge one frame and write it; its (arm, gripper, exported) pixel counts when the
+    frame is one the progress log shows, else None."""
+    a, g = job.arm.read(frame_index), job.gripper.read(frame_index)
+    exported = merge_frame(a, g, job.config)
+    job.out.write(frame_index, exported)
+    if frame_index not in job.logged:
+        return None
+    return (int(np.count_nonzero(a)), int(np.count_nonzero(g)),
+            int(np.count_nonzero(exported)))
+
+
+def merge_scene(scene: Scene, config: Config, *, force: bool = False, jobs: int | None = None,
                 on_progress: ProgressCallback | None = None) -> MergeResult:
     """Merge the arm and gripper session masks of ``scene`` into the export folder.
 
-    Frames already exported with the same inputs are skipped unless ``force``.
+    Frames already exported with the same inputs are skipped unless ``force``. Frames
+    are merged on ``jobs`` processes (None = every core); the files are the same, byte
+    for byte, whatever the number of processes.
 
     Raises:
         MaskStoreError: A session mask is missing, unreadable or of the wrong size.
@@ -133,14 +159,14 @@ def merge_scene(scene: Scene, config: Config, *, force: bool = False,
             out.path(i).unlink(missing_ok=True)
     state.mark_running(fp)
     ticker = Ticker(f"{scene.name}/merge", len(todo), on_progress)
-    for n, i in enumerate(todo, start=1):
-        a, g = arm.read(i), grip.read(i)
-        exported = merge_frame(a, g, config)
-        out.write(i, exported)
+    every = config.export_log_every
+    logged = frozenset(i for n, i in enumerate(todo, start=1) if n % every == 0 or n == len(todo))
+    job = _MergeJob(arm, grip, out, config, logged)
+    for i, counts in zip(todo, map_frames(_merge_and_write, job, todo, jobs=jobs), strict=True):
         message = None
-        if n % config.export_log_every == 0 or n == len(todo):
-            message = (f"[merge] {scene.name} frame {i}: arm={int(a.sum())} "
-                       f"gripper={int(g.sum())} exported={int(exported.sum())} px")
+        if counts is not None:
+            message = (f"[merge] {scene.name} frame {i}: arm={counts[0]} gripper={counts[1]} "
+                       f"exported={counts[2]} px")
         ticker.advance(1, message)
     seconds = time.perf_counter() - t0
     state.mark_done(fp, frames=len(out), seconds=round(seconds, 3))

@@ -101,10 +101,11 @@ class Pipeline:
         return run_session(stage, self.scene(scene_name), self.config,
                            lambda: self.backend(stage), force=force, on_progress=on_progress)
 
-    def merge(self, scene_name: str | Scene, *, force: bool = False,
+    def merge(self, scene_name: str | Scene, *, force: bool = False, jobs: int | None = None,
               on_progress: ProgressCallback | None = None) -> MergeResult:
-        """Merge the two session results of one scene into the export folder."""
-        return merge_scene(self.scene(scene_name), self.config, force=force,
+        """Merge the two session results of one scene into the export folder on ``jobs``
+        processes (None = every core)."""
+        return merge_scene(self.scene(scene_name), self.config, force=force, jobs=jobs,
                            on_progress=on_progress)
 
     def run(self, scene_name: str | Scene, stages: Iterable[StageName] = ALL_STAGES, *,
