@@ -132,7 +132,13 @@ class MaskStore:
                 f"{self.path(frame_index)}: expected a mask of shape ({h}, {w}), "
                 f"got {mask.shape}"
             )
-        write_bytes(self.path(frame_index), encode_png(mask))
+        try:
+            write_bytes(self.path(frame_index), encode_png(mask))
+        except OSError as exc:
+            raise MaskStoreError(f"{self.path(frame_index)}: expected to write the mask of "
+                                 f"frame {frame_index}, got {exc.strerror or exc}",
+                                 hint="check free disk space and the folder's permissions"
+                                 ) from exc
 
     def read(self, frame_index: int) -> np.ndarray:
         """Bool (height, width) mask of ``frame_index``; any non-zero pixel is True."""

@@ -9,15 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
-
 from robomask.backends.base import Backend
 from robomask.config import Config
 from robomask.errors import SessionError
 from robomask.io.frames import FolderFrames, FrameSource
-from robomask.io.objstats import ObjectStats, stats_of, write_object_stats
+from robomask.io.objstats import write_object_stats
+from robomask.io.prefetch import PrefetchFrames
 from robomask.pipeline.state import StageState, file_digest, fingerprint
 from robomask.pipeline.track import TextPrompt, track
+from robomask.pipeline.writer import SessionWriter
 from robomask.progress import ProgressCallback, Ticker
 from robomask.prompt_checks import validate_prompts
 from robomask.prompts import ARM2_KEY, ARM_KEY, LEFT_KEY, RIGHT_KEY, PromptEntry, read_prompts
@@ -145,8 +145,11 @@ def run_session(stage: SessionStage, scene: Scene, config: Config, backend: Back
                 force: bool = False, on_progress: ProgressCallback | None = None) -> SessionResult:
     """Run the arm or gripper session of ``scene`` and write ``{scene}_ckpt_{stage}``.
 
-    Masks go to the store frame by frame as the backend yields them, so memory does not
-    grow with the video's length. A stage already done with the same inputs is skipped
+    Frames are decoded ahead of the backend and masks are encoded, written and measured
+    behind it, on threads (:class:`~robomask.io.prefetch.PrefetchFrames`,
+    :class:`~robomask.pipeline.writer.SessionWriter`), with a bounded number of frames in
+    flight, so robomask's own work overlaps the model's and memory does not grow with
+    the video's length. A stage already done with the same inputs is skipped
     unless ``force``; a stage that was interrupted is run again from its start (a model's
     propagation cannot be resumed), overwriting its frames atomically.
 
@@ -180,23 +183,20 @@ def run_session(stage: SessionStage, scene: Scene, config: Config, backend: Back
     store.prepare()
     state.mark_running(fp)
     ticker = Ticker(f"{scene.name}/{stage}", len(frames), on_progress)
-    rows: list[ObjectStats] = []
-    object_frames: dict[int, int] = {}
-    written: set[int] = set()
-    with contextlib.closing(track(frames, plan.clicks, backend=model, text=text,
-                                  keep_obj_ids=plan.keep_obj_ids)) as masks:
-        for fm in masks:
-            store.write(fm.frame_index, fm.union())
-            written.add(fm.frame_index)
-            for obj_id in fm.object_ids:
-                object_frames[obj_id] = object_frames.get(obj_id, 0) + 1
-            rows += stats_of(fm, sorted(set(fm.masks) | set(plan.keep_obj_ids or ())))
+    # Frames decode ahead of the model and masks are written behind it, on threads.
+    with PrefetchFrames(frames) as ahead, SessionWriter(store, plan.keep_obj_ids or ()) as out:
+        with contextlib.closing(track(ahead, plan.clicks, backend=model, text=text,
+                                      keep_obj_ids=plan.keep_obj_ids)) as masks:
+            for fm in masks:
+                out.put(fm)
+                ticker.advance()
+        out.finish()
+        for i in sorted(set(range(len(frames))) - out.written):
+            log.warning("%s/%s: backend yielded no output for frame %d; writing an empty mask",
+                        scene.name, stage, i)
+            out.put_empty(i)
             ticker.advance()
-    for i in sorted(set(range(len(frames))) - written):
-        log.warning("%s/%s: backend yielded no output for frame %d; writing an empty mask",
-                    scene.name, stage, i)
-        store.write(i, np.zeros(store.size_wh[::-1], dtype=bool))
-        ticker.advance()
+        rows, object_frames = out.finish()
     write_object_stats(scene.state_dir / f"{stage}_objects.csv", rows)
     warnings = _check_objects(stage, plan, config, object_frames, scene)
     for w in warnings:
