@@ -80,3 +80,25 @@ def test_base_imports_no_heavy_package() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert json.loads(out) == []
+
+
+def test_sam3_import_chain_is_checked(tmp_path: Path, monkeypatch) -> None:
+    """A sam3 that is installed but does not import (0.1.4 without psutil) is reported.
+
+    The package here is test data shaped like sam3 0.1.4: its model_builder imports a
+    module that is missing, as sam3/model/sam3_video_predictor.py imports psutil.
+    """
+    pytest.importorskip("torch")
+    if _importable("sam3"):
+        pytest.skip("a real sam3 is installed here")
+    pkg = tmp_path / "sam3"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "model_builder.py").write_text("import robomask_test_absent_psutil  # noqa\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [m for m in sys.modules if m == "sam3" or m.startswith("sam3.")]:
+        monkeypatch.delitem(sys.modules, name)
+    sam3 = check_backend("sam3")
+    broken = [r for r in sam3.reasons if r.startswith("sam3 does not import")]
+    assert broken and "robomask_test_absent_psutil" in broken[0]
+    assert "pip install 'robomask[sam3]'" in sam3.fixes[sam3.reasons.index(broken[0])]

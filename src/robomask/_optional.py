@@ -34,3 +34,16 @@ def require(module: str, extra: str, *, purpose: str | None = None) -> ModuleTyp
 def available(module: str) -> bool:
     """True when ``module`` can be found without importing it."""
     return importlib.util.find_spec(module) is not None
+
+
+def import_problem(module: str) -> str | None:
+    """Why ``module`` does not import here (None when it does), without raising.
+
+    Unlike :func:`available` this runs the module's imports, so a dependency that the
+    package's metadata forgot (sam3 0.1.4 needs psutil) is found.
+    """
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # any import-time failure is the answer, not an error here
+        return f"{type(exc).__name__}: {exc}"
+    return None

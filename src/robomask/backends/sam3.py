@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from robomask._optional import available, require
+from robomask._optional import available, import_problem, require
 from robomask.backends.base import Backend, Capabilities, VideoSession
 from robomask.backends.torch_device import cuda_problem, gpu_indices, release_memory
 from robomask.config import Config, Stage
@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 BPE_NAME = "bpe_simple_vocab_16e6.txt.gz"
 BPE_HINT = (f"get {BPE_NAME} (sam3 GitHub repository, sam3/assets/) and set sam3_bpe_path")
 PredictorFactory = Callable[[], Any]
+# The module build() imports: its import chain is what has to work (sam3 0.1.4's
+# sam3/model/sam3_video_predictor.py imports psutil, which sam3's metadata omits).
+BUILDER_MODULE = "sam3.model_builder"
 
 
 def find_bpe(configured: Path | None) -> Path:
@@ -97,6 +100,11 @@ def diagnose(config: Config | None) -> list[tuple[str, str]]:
                                              "backend: sam3-hf (runs on the CPU)"))
     if not available("sam3"):
         problems.append(("no sam3 package", "pip install 'robomask[sam3]'"))
+    else:
+        broken = import_problem(BUILDER_MODULE)
+        if broken:
+            problems.append((f"sam3 does not import ({broken})",
+                             "pip install 'robomask[sam3]' (it adds what sam3 0.1.4 omits)"))
     if config is not None and (config.sam3_checkpoint is None
                                or not Path(config.sam3_checkpoint).is_file()):
         problems.append((f"no weights: sam3_checkpoint = {config.sam3_checkpoint}",
@@ -116,7 +124,7 @@ def build(config: Config, stage: Stage) -> Sam3Backend:
         BackendError: No sam3/torch, no CUDA, no checkpoint, no BPE file, bad GPU list.
     """
     require("torch", "sam3", purpose="the sam3 backend")
-    require("sam3", "sam3", purpose="the sam3 backend")
+    require(BUILDER_MODULE, "sam3", purpose="the sam3 backend")
     cuda = cuda_problem()
     if cuda:
         raise BackendError(f"sam3 backend: expected a CUDA GPU, got {cuda}",
