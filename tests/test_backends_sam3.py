@@ -21,6 +21,8 @@ from robomask.backends.sam3 import BPE_NAME, Sam3Backend, build, find_bpe
 from robomask.errors import BackendError, SessionError
 from robomask.io.frames import open_frames
 from robomask.masks import FrameMasks
+from robomask.pipeline.track import TextPrompt, track
+from robomask.prompts import PromptEntry
 from sam3_standin import StandInPredictor
 
 
@@ -61,10 +63,11 @@ def test_arm_flow_text_warmup_clicks(make_scene) -> None:
     _check_frames(out, 6)
     assert all(set(fm.masks) == {0, 1} for fm in out)
     assert _kinds(pred) == ["start_session", "add_prompt:text", "propagate_in_video:forward",
-                            "propagate_in_video:backward", "add_prompt:points",
-                            "propagate_in_video:forward", "propagate_in_video:backward",
+                            "add_prompt:points", "propagate_in_video:forward",
                             "close_session"]  # the warm-up filled the cache: no bootstrap
-    click = pred.log[4]
+    assert pred.passes == ["full", "partial"]  # each pass from frame 0, as the notebooks
+    assert [r["start_frame_index"] for r in pred.log if "start_frame_index" in r] == [0, 0]
+    click = pred.log[3]
     assert click["points"] == [[0.5, 0.25], [10 / 96, 60 / 64]]  # (x, y) / (w, h)
     assert click["point_labels"] == [1, 0] and click["obj_id"] == 0
     assert pred.log[0]["resource_path"] == str(sc.frames_dir)
@@ -85,11 +88,102 @@ def test_clicks_first_bootstrap_drops_text_objects(make_scene) -> None:
     _check_frames(out, 5)
     assert all(set(fm.masks) == {2, 3} for fm in out)
     kinds = _kinds(pred)
-    assert kinds[:7] == ["start_session", "add_prompt:text", "propagate_in_video:both",
+    assert kinds[:7] == ["start_session", "add_prompt:text", "propagate_in_video:forward",
                          "remove_object", "remove_object", "remove_object", "add_prompt:points"]
     assert pred.log[1]["text"] == sc.config.arm_text_prompt and pred.log[1]["frame_index"] == 1
     assert [r["obj_id"] for r in pred.log[3:6]] == [0, 1, 2]
-    assert kinds.count("propagate_in_video:both") == 1  # the cache is filled once
+    assert pred.passes == ["full", "partial"]  # the cache is filled once
+
+
+def _gripper_clicks(frame_index: int) -> list[PromptEntry]:
+    return [PromptEntry(frame_index, 2, ((20.0, 30.0),), (1,)),
+            PromptEntry(frame_index, 3, ((70.0, 30.0),), (1,))]
+
+
+def test_gripper_clicks_on_the_last_frame_reach_every_frame(make_scene) -> None:
+    """Finding 5: a pass from n-1 made the next one a fetch of frames never cached."""
+    sc = make_scene(num_frames=6)
+    frames = open_frames(sc.frames_dir)
+    pred = StandInPredictor()
+    with _backend(sc.config, pred) as backend:
+        out = list(track(frames, _gripper_clicks(5), backend=backend, keep_obj_ids=[2, 3]))
+    _check_frames(out, 6)
+    assert all(fm.object_ids == [2, 3] for fm in out)
+    assert "fetch" not in pred.passes
+
+
+def test_text_on_the_last_frame_gives_every_frame(make_scene) -> None:
+    """Finding 5: text on frame n-1 propagated from there reached only that frame."""
+    sc = make_scene(num_frames=6, arm_text_bootstrap_frame_index=5)
+    frames = open_frames(sc.frames_dir)
+    pred = StandInPredictor()
+    with _backend(sc.config, pred) as backend:
+        out = list(track(frames, [PromptEntry(2, 0, ((30.0, 40.0),), (1,))], backend=backend,
+                         text=TextPrompt(5, "robot and cable")))
+    _check_frames(out, 6)
+    assert all(fm.object_ids == [0, 1] for fm in out)
+    assert pred.passes == ["full", "partial"]
+
+
+def test_bootstrap_removes_hidden_and_hotstart_removed_objects(make_scene) -> None:
+    """Finding 5: text object 2 is empty everywhere (never in the outputs) and hotstart
+    drops object 3 at frame 2; both must go, and removing 3 again must not assert."""
+    sc = make_scene(num_frames=6)
+    frames = open_frames(sc.frames_dir)
+    pred = StandInPredictor(text_objects=4, empty_text_ids=(2,), hotstart_removed={3: 2})
+    histories = []
+    with _backend(sc.config, pred) as backend, backend.open_session(frames) as session:
+        for entry in _gripper_clicks(3):
+            session.add_clicks(entry.frame_index, entry.obj_id, entry.points_px(frames.size_wh),
+                               entry.labels)
+        histories = list(pred._state(session.session_id)["action_history"])
+        out = list(session.propagate(direction="both"))
+    _check_frames(out, 6)
+    assert all(fm.object_ids == [2, 3] for fm in out)
+    clicks = [a for a in histories if a["type"] in ("add", "refine")]
+    assert [(a["type"], a["obj_ids"]) for a in clicks] == [("add", [2]), ("add", [3])]
+
+
+@pytest.mark.parametrize("text_objects", [1, 4])
+def test_gripper_masks_do_not_depend_on_the_text(make_scene, text_objects: int) -> None:
+    """Finding 6 (decision, docs/sam3.md): gripper ids are new objects from their clicks;
+    the text's objects are removed, so they neither take ids 2 and 3 nor cut pixels off
+    the gripper masks (sam3's non-overlap rule). Text bar 0 covers the click at (20, 4)."""
+    sc = make_scene(num_frames=4)
+    frames = open_frames(sc.frames_dir)
+    clicks = [PromptEntry(1, 2, ((20.0, 4.0),), (1,)), PromptEntry(1, 3, ((70.0, 30.0),), (1,))]
+    with _backend(sc.config, StandInPredictor(text_objects=text_objects)) as backend:
+        out = list(track(frames, clicks, backend=backend, keep_obj_ids=[2, 3]))
+    yy, xx = np.mgrid[0:64, 0:96]
+    disc = (xx - 20) ** 2 + (yy - 4) ** 2 <= 9
+    for fm in out:
+        assert np.array_equal(fm.masks[2], disc)  # the whole disc, whatever the text found
+
+
+def test_ctrl_c_stops_the_pass_at_once(make_scene) -> None:
+    """Finding 7: with one GPU the rest of the pass is not run on Ctrl-C."""
+    sc = make_scene(num_frames=30)
+    frames = open_frames(sc.frames_dir)
+    pred = StandInPredictor()
+    with pytest.raises(KeyboardInterrupt), _backend(sc.config, pred) as backend:
+        for fm in track(frames, backend=backend, text=TextPrompt(0, "robot")):
+            if fm.frame_index == 1:
+                raise KeyboardInterrupt
+    assert pred.frames_run == 2  # was 30: the stream was drained to its end
+    assert _kinds(pred)[-1] == "close_session" and pred.has_shutdown
+
+
+def test_ctrl_c_with_several_gpus_shuts_down_without_draining(make_scene) -> None:
+    sc = make_scene(num_frames=30)
+    frames = open_frames(sc.frames_dir)
+    pred = StandInPredictor(world_size=2)
+    backend = _backend(sc.config, pred, shutdown_timeout_s=5)
+    with pytest.raises(KeyboardInterrupt), backend:
+        for fm in track(frames, backend=backend, text=TextPrompt(0, "robot")):
+            if fm.frame_index == 1:
+                raise KeyboardInterrupt
+    assert pred.frames_run == 2 and pred.has_shutdown and backend.predictor is None
+    assert "close_session" not in _kinds(pred)  # it would wait at the workers' barrier
 
 
 def test_early_stop_drains_the_stream(make_scene) -> None:
@@ -101,8 +195,9 @@ def test_early_stop_drains_the_stream(make_scene) -> None:
         stream = session.propagate(direction="forward")
         assert next(stream).frame_index == 0
         stream.close()
-        assert pred.streams_drained == 1 and not pred.stream_open
+        assert pred.stream_open  # the workers finish it anyway: drained by the next request
         session.remove_object(1)
+        assert pred.streams_drained == 1 and not pred.stream_open
         assert all(set(fm.masks) == {0} for fm in session.propagate(direction="forward"))
         with pytest.raises(BackendError, match="Object 7 not found"):
             session.remove_object(7)
@@ -201,7 +296,9 @@ def _gpu_ready() -> str | None:
 
 @pytest.mark.gpu
 def test_real_predictor(make_scene) -> None:
-    """The real predictor on a tiny synthetic scene: gripper clicks (bootstrap), then text."""
+    """The real predictor on a tiny synthetic scene: gripper clicks (bootstrap), then text
+    and an arm click. Each clicked object must cover its click on the clicked frame and
+    have pixels on every frame (an empty result fails)."""
     reason = _gpu_ready()
     if reason:
         pytest.skip(reason)
@@ -209,11 +306,17 @@ def test_real_predictor(make_scene) -> None:
                     sam3_checkpoint=os.environ["ROBOMASK_SAM3_CHECKPOINT"],
                     sam3_bpe_path=os.environ.get("ROBOMASK_SAM3_BPE"))
     frames = open_frames(sc.frames_dir)
+    grip_xy, arm_xy = (73, 14), (30, 12)  # centres of the fixture's gripper and arm, frame 0
     for _ in range(2):  # a second predictor in the same process must work
         with build(sc.config, "gripper") as backend, backend.open_session(frames) as session:
-            session.add_clicks(0, 2, np.array([[60.0, 10.0]]), np.array([1]))
+            first = session.add_clicks(0, 2, np.array([grip_xy], float), np.array([1]))
+            assert first.masks[2][grip_xy[1], grip_xy[0]]
             out = list(session.propagate(direction="both"))
             _check_frames(out, 8)
-            assert all(set(fm.masks) <= {2} for fm in out)
+            assert all(fm.object_ids == [2] for fm in out)  # the text's objects are gone
             session.add_text(0, "robot arm")
-            _check_frames(list(session.propagate(direction="both")), 8)
+            session.add_clicks(0, 0, np.array([arm_xy], float), np.array([1]))
+            out = list(session.propagate(direction="both"))
+            _check_frames(out, 8)
+            assert out[0].masks[0][arm_xy[1], arm_xy[0]]
+            assert all(0 in fm.object_ids for fm in out)

@@ -129,6 +129,13 @@ class VideoSession(ABC):
         if direction == "backward":
             yield from self._propagate(start, reverse=True)
             return
+        yield from self._propagate_both(start)
+
+    def _propagate_both(self, start_frame_index: int) -> Iterator[FrameMasks]:
+        """Forward, then backward from ``start_frame_index``; every frame once, the start
+        frame's objects merged per object. A backend whose model orders its passes itself
+        (sam3) overrides this."""
+        start = start_frame_index
         held: FrameMasks | None = None
         for fm in self._propagate(start, reverse=False):
             if fm.frame_index == start:

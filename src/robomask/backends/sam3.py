@@ -5,19 +5,30 @@ The predictor (``build_sam3_video_predictor``) is built once per stage on the GP
 ``add_prompt``, ``propagate_in_video``, ``remove_object``, ``reset_session``,
 ``close_session``). SAM3 details this module hides from robomask:
 
+- The predictor decides what a propagation does from its action history (0.1.4,
+  sam3_video_inference.py L1219-1275): a full pass (detector and tracker), a partial
+  one (only objects clicked since the last pass), or a fetch of cached outputs; a pass
+  that starts at frame 0 or n-1 turns the next one into a fetch, and a fetch caches
+  nothing. So every ``"both"`` propagation here is one forward pass from frame 0, as the
+  notebooks ran it: it reaches every frame, caches them all, and every conditioning
+  frame (text or clicks, wherever they are) is in the tracker's memory. ``"forward"`` and
+  ``"backward"`` are passed through as asked.
 - Clicks need cached outputs on their frame (``_build_tracker_output`` asserts "No cached
-  outputs found"). A session whose first prompt is clicks (the gripper session) first puts
-  ``arm_text_prompt`` on ``arm_text_bootstrap_frame_index``, propagates both ways to fill
-  the cache, and removes the objects it found. After a text prompt without propagation,
-  the first click propagates the text's objects first (they are kept).
+  outputs found"); whether a frame is cached is read from the session's state. A
+  session whose first prompt is clicks (the gripper session) first puts
+  ``arm_text_prompt`` on ``arm_text_bootstrap_frame_index``, runs one pass to fill the
+  cache, and removes every object the tracker holds (also those with empty masks, which
+  never show in the outputs; one removed by hotstart during the pass is already gone).
+  The clicked ids are then new objects: their masks depend on the clicks only, not on
+  what the text found. After a text prompt without propagation, the first click runs
+  the pass first (the text's objects are kept).
 - Points go as fractions of width and height, (x, y) in [0, 1]; every add sends all the
   clicks of that object on that frame (SAM3 replaces the earlier ones).
-- Propagation streams are always drained, also when the consumer stops early: with
-  several GPUs the worker processes run the whole stream and meet rank 0 at a barrier
-  after it, so an abandoned stream would hang the next request.
-- The backward pass of SAM3 starts one frame before its start frame, so a
-  ``propagate(direction="backward")`` does not repeat the start frame; ``"both"`` yields
-  every frame once (the base class merges the start frame of the forward pass).
+- A propagation stream the consumer stops early (or that Ctrl-C stops) is closed at
+  once with one GPU: nothing runs the rest of the pass. With several GPUs the worker
+  processes run the whole stream and meet rank 0 at a barrier after it, so the stream
+  is left pending: the next request drains it first (and then closes sessions closed
+  meanwhile), while ``close()`` shuts the predictor down without draining.
 - Closing: the session is closed (idempotent in sam3) and ``close()`` shuts the
   predictor down with a time limit; worker processes that do not acknowledge (e.g.
   killed by the same Ctrl-C) are killed, and a left-over process group is destroyed, so
@@ -164,33 +175,60 @@ class Sam3Backend(Backend):
         self.bootstrap_text = config.arm_text_prompt
         self.bootstrap_frame_index = config.arm_text_bootstrap_frame_index
         self.shutdown_timeout_s = shutdown_timeout_s
+        self.pending: Iterator[dict[str, Any]] | None = None  # multi-GPU stream left open
+        self.stale_sessions: list[str] = []  # closed while a stream was pending
         self.predictor: Any = predictor_factory()
         if config.sam3_offload_video_to_cpu:
             # 0.1.4's start_session request has no such field; the model's init_state does.
             model = self.predictor.model
             model.init_state = partial(model.init_state, offload_video_to_cpu=True)
 
-    def request(self, **fields: Any) -> dict[str, Any]:
-        """Send one request; sam3's assertion and runtime errors become BackendError."""
+    def _ready(self) -> Any:
+        """The predictor, after finishing a multi-GPU stream a consumer left (see notes)."""
         if self.predictor is None:
             raise BackendError("sam3 backend: expected an open backend, got a closed one")
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            for _ in pending:
+                pass
+        stale, self.stale_sessions = self.stale_sessions, []
+        for session_id in stale:
+            self.request(type="close_session", session_id=session_id)
+        return self.predictor
+
+    def request(self, **fields: Any) -> dict[str, Any]:
+        """Send one request; sam3's assertion and runtime errors become BackendError."""
+        predictor = self._ready()
         try:
-            return self.predictor.handle_request(request=fields)
+            return predictor.handle_request(request=fields)
         except (AssertionError, RuntimeError, ValueError) as exc:
             raise BackendError(f"sam3 {fields['type']}: {type(exc).__name__}: {exc}") from exc
 
     def stream(self, **fields: Any) -> Iterator[dict[str, Any]]:
-        """A ``propagate_in_video`` stream that is drained even when its consumer stops."""
-        if self.predictor is None:
-            raise BackendError("sam3 backend: expected an open backend, got a closed one")
-        responses = self.predictor.handle_stream_request(request=fields)
+        """A ``propagate_in_video`` stream; see the module notes on stopping it early."""
+        predictor = self._ready()
+        responses = predictor.handle_stream_request(request=fields)
         try:
             for response in responses:  # noqa: UP028 ('yield from' would close the stream)
                 yield response
         except GeneratorExit:
-            for _ in responses:
-                pass
+            if getattr(predictor, "world_size", 1) > 1:
+                self.pending = responses  # the workers run it to the end regardless
+            else:
+                responses.close()  # nothing waits for the rest of the pass
             raise
+
+    def close_session(self, session_id: str) -> None:
+        """Close a session now, or at the next request while a stream is pending."""
+        if self.predictor is None:
+            return  # the predictor was shut down; its sessions went with it
+        if self.pending is not None:
+            self.stale_sessions.append(session_id)
+            return
+        try:
+            self.request(type="close_session", session_id=session_id)
+        except BackendError as exc:
+            log.warning("sam3: closing session %s failed: %s", session_id, exc)
 
     def open_session(self, frames: FrameSource) -> Sam3Session:
         return Sam3Session(frames, self)
@@ -198,6 +236,7 @@ class Sam3Backend(Backend):
     def close(self) -> None:
         """Shut the predictor down (bounded), kill stuck workers, free GPU memory."""
         predictor, self.predictor = self.predictor, None
+        self.pending, self.stale_sessions = None, []
         if predictor is None:
             return
         shutdown_predictor(predictor, self.shutdown_timeout_s)
@@ -252,15 +291,18 @@ class Sam3Session(VideoSession):
     def __init__(self, frames: FrameSource, backend: Sam3Backend) -> None:
         super().__init__(frames, backend.capabilities)
         self.backend = backend
-        self.cached_frames: set[int] = set()  # frames whose outputs SAM3 has cached
         self.text_frame_index: int | None = None  # frame of the user's text prompt
         self.session_id = backend.request(type="start_session",
                                           resource_path=str(frames.path))["session_id"]
         self._check_frame_count()
 
-    def _check_frame_count(self) -> None:
+    def _state(self) -> dict[str, Any]:
+        """The predictor's inference state of this session (rank 0 holds the cache)."""
         states = getattr(self.backend.predictor, "_ALL_INFERENCE_STATES", {})
-        n = states.get(self.session_id, {}).get("state", {}).get("num_frames")
+        return states.get(self.session_id, {}).get("state", {})
+
+    def _check_frame_count(self) -> None:
+        n = self._state().get("num_frames")
         if n is not None and n != self.num_frames:
             self.close()
             raise SessionError(f"{self.frames.path}: sam3 read {n} frames, expected "
@@ -276,28 +318,39 @@ class Sam3Session(VideoSession):
                for k, v in outputs.items() if k in ("out_obj_ids", "out_binary_masks")}
         return FrameMasks.from_sam3(frame_index, cpu, self.size_wh)
 
-    def _propagate_all(self, start_frame_index: int) -> set[int]:
-        """Propagate both ways only to fill SAM3's cache; returns the object ids seen."""
-        seen: set[int] = set()
-        for resp in self.backend.stream(type="propagate_in_video", session_id=self.session_id,
-                                        propagation_direction="both",
-                                        start_frame_index=start_frame_index):
-            self.cached_frames.add(int(resp["frame_index"]))
-            seen.update(int(i) for i in np.asarray(
-                (resp["outputs"] or {}).get("out_obj_ids", [])).reshape(-1))
-        return seen
+    def _is_cached(self, frame_index: int) -> bool:
+        return frame_index in (self._state().get("cached_frame_outputs") or {})
+
+    def _tracked_ids(self) -> set[int]:
+        """Every object the tracker holds, also those whose masks are empty everywhere."""
+        ids = (self._state().get("tracker_metadata") or {}).get("obj_ids_all_gpu")
+        return set() if ids is None else {int(i) for i in np.asarray(ids).reshape(-1)}
 
     def _fill_cache(self) -> None:
+        """One pass over the whole video, so that every frame has cached outputs."""
         if self.text_frame_index is not None:
-            self._propagate_all(self.text_frame_index)
+            for _ in self._propagate(0, reverse=False):
+                pass
             return
         k = self.bootstrap_frame()
         log.info("sam3: bootstrapping clicks with %r on frame %d", self.backend.bootstrap_text, k)
         self.backend.request(type="add_prompt", session_id=self.session_id, frame_index=k,
                              text=self.backend.bootstrap_text)
-        for obj_id in sorted(self._propagate_all(k)):
+        seen: set[int] = set()
+        for fm in self._propagate(0, reverse=False):
+            seen.update(fm.masks)
+        for obj_id in sorted(seen | self._tracked_ids()):
+            self._remove_bootstrap_object(obj_id)
+
+    def _remove_bootstrap_object(self, obj_id: int) -> None:
+        """Remove a text object; one that hotstart removed during the pass is gone already."""
+        try:
             self.backend.request(type="remove_object", session_id=self.session_id,
                                  obj_id=obj_id)
+        except BackendError as exc:
+            if "not found" not in exc.message:
+                raise
+            log.debug("sam3: bootstrap object %d was already removed (hotstart)", obj_id)
 
     def bootstrap_frame(self) -> int:
         k = self.backend.bootstrap_frame_index
@@ -310,13 +363,12 @@ class Sam3Session(VideoSession):
     def _add_text(self, frame_index: int, text: str) -> FrameMasks:
         resp = self.backend.request(type="add_prompt", session_id=self.session_id,
                                     frame_index=frame_index, text=text)
-        self.cached_frames = set()
         self.text_frame_index = frame_index
         return self._frame_masks(frame_index, resp["outputs"])
 
     def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
                     labels: np.ndarray) -> FrameMasks:
-        if frame_index not in self.cached_frames:
+        if not self._is_cached(frame_index):
             self._fill_cache()
         w, h = self.size_wh
         rel = np.clip(points_xy / np.array([w, h], dtype=np.float64), 0.0, 1.0)
@@ -329,22 +381,18 @@ class Sam3Session(VideoSession):
         for resp in self.backend.stream(type="propagate_in_video", session_id=self.session_id,
                                         propagation_direction="backward" if reverse
                                         else "forward", start_frame_index=start_frame_index):
-            i = int(resp["frame_index"])
-            self.cached_frames.add(i)
-            yield self._frame_masks(i, resp["outputs"])
+            yield self._frame_masks(int(resp["frame_index"]), resp["outputs"])
+
+    def _propagate_both(self, start_frame_index: int) -> Iterator[FrameMasks]:
+        """One forward pass from frame 0 (see the module notes): every frame once."""
+        yield from self._propagate(0, reverse=False)
 
     def _remove_object(self, obj_id: int) -> None:
         self.backend.request(type="remove_object", session_id=self.session_id, obj_id=obj_id)
 
     def _reset(self) -> None:
         self.backend.request(type="reset_session", session_id=self.session_id)
-        self.cached_frames = set()
         self.text_frame_index = None
 
     def _close(self) -> None:
-        if self.backend.predictor is None:
-            return  # the predictor was shut down; its sessions went with it
-        try:
-            self.backend.request(type="close_session", session_id=self.session_id)
-        except BackendError as exc:
-            log.warning("sam3: closing session %s failed: %s", self.session_id, exc)
+        self.backend.close_session(self.session_id)
