@@ -201,3 +201,53 @@ def test_sessions_end_to_end(hf_scene) -> None:
         assert store.missing() == []
         assert store.read(0).shape == (64, 96)
     assert (sc.state_dir / "gripper_objects.csv").is_file()
+
+
+def test_clicks_refine_an_existing_object(hf_scene) -> None:
+    """Finding 2: clicks on a text object, on a frame already tracked, must survive the
+    next propagation (transformers stored them as an ordinary tracked frame)."""
+    frames = open_frames(hf_scene.frames_dir)
+    with build_backend(hf_scene.config, "arm") as backend, \
+            backend.open_session(frames) as session:
+        obj = min(session.add_text(0, "robot and cable").masks)
+        before = {fm.frame_index: fm for fm in session.propagate(direction="both")}
+        clicked = session.add_clicks(4, obj, np.array([[80.0, 50.0], [10.0, 10.0]]),
+                                     np.array([0, 0]))  # "not here": negative clicks
+        assert not np.array_equal(clicked.masks[obj], before[4].masks[obj])
+        after = {fm.frame_index: fm for fm in session.propagate(direction="both")}
+    assert np.array_equal(after[4].masks[obj], clicked.masks[obj])
+
+
+def test_duplicate_detections_are_suppressed(hf_scene, monkeypatch) -> None:
+    """Finding 4: two detector queries made identical find the same object twice; robomask
+    keeps one, with its own NMS, and never asks the Hub for transformers' kernels."""
+    from transformers.models.sam3_video import modeling_sam3_video
+
+    from robomask.backends import sam3_hf
+
+    hub_calls: list[tuple] = []
+    monkeypatch.setattr(modeling_sam3_video, "get_kernel",
+                        lambda *a, **k: hub_calls.append(a), raising=False)
+    monkeypatch.setattr(modeling_sam3_video, "is_kernels_available", lambda: True)
+    monkeypatch.setattr(modeling_sam3_video, "cv_utils_kernel", None)
+    monkeypatch.setattr(modeling_sam3_video, "nms_masks", modeling_sam3_video.nms_masks)
+    frames = open_frames(hf_scene.frames_dir)
+    with build_backend(hf_scene.config, "arm") as backend:
+        assert modeling_sam3_video.nms_masks is sam3_hf.nms_masks
+        decoder = backend.model.detector_model.detr_decoder
+        with torch.no_grad():
+            decoder.query_embed.weight[1] = decoder.query_embed.weight[0]
+            decoder.reference_points.weight[1] = decoder.reference_points.weight[0]
+        ids, masks = backend.detect(frames[0], 0, "robot")
+    assert len(ids) == 1 and masks.shape[0] == 1 and bool(masks[0].any())
+    assert hub_calls == []
+
+
+def test_nms_masks() -> None:
+    from robomask.backends.sam3_hf import nms_masks
+
+    m = torch.full((4, 8, 8), -1.0)
+    m[0, :4], m[1, :4], m[2, 4:], m[3, :5] = 1.0, 1.0, 1.0, 1.0  # 1 = 0; 3 overlaps 0 by 0.8
+    probs = torch.tensor([0.5, 0.9, 0.7, 0.05])
+    assert nms_masks(probs, m, 0.1, 0.5).tolist() == [False, True, True, False]
+    assert nms_masks(probs, m, 0.0, 0.9).tolist() == [False, True, True, True]

@@ -65,6 +65,7 @@ def test_cli_table_and_exit_code(make_scene, capsys) -> None:
         main(["doctor", "--config", str(sc.config_path)])
     out = capsys.readouterr().out
     assert "sam3 (configured)" in out and "sam3-hf" in out
+    assert "sam3-hf: text detections: duplicate suppression (NMS) done by robomask" in out
     assert e.value.code == (0 if check_backend("sam3", sc.config).ok else 1)
     with pytest.raises(SystemExit) as e:
         main(["doctor"])

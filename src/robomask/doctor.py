@@ -1,7 +1,8 @@
 """Which backends work on this machine, and for each that does not, why and the fix.
 
-Each backend module that has requirements offers ``diagnose(config) -> [(reason, fix)]``;
-this module only gathers them. With a config, the configured weight paths are checked
+Each backend module that has requirements offers ``diagnose(config) -> [(reason, fix)]``
+and may offer ``notes() -> [line]`` (what it does differently from its library's
+defaults); this module only gathers them. With a config, the configured weight paths are checked
 too; without one, only the software and the hardware are.
 """
 
@@ -25,6 +26,7 @@ class BackendCheck:
         reasons: What stops it (e.g. ``"no CUDA: no CUDA GPU visible"``).
         fixes: One command or step per reason, in the same order.
         configured: True when the config given selects this backend.
+        notes: How the backend deviates from its library's defaults (e.g. who runs NMS).
     """
 
     name: str
@@ -32,6 +34,7 @@ class BackendCheck:
     reasons: tuple[str, ...] = ()
     fixes: tuple[str, ...] = ()
     configured: bool = False
+    notes: tuple[str, ...] = ()
 
 
 _MODULES = {"sam3": "robomask.backends.sam3", "sam3-hf": "robomask.backends.sam3_hf",
@@ -46,10 +49,13 @@ def check_backend(name: str, config: Config | None = None) -> BackendCheck:
         return BackendCheck(name, True, (), (), configured) if module_name is None else \
             BackendCheck(name, False, ("not part of this robomask install",),
                          ("pip install --upgrade robomask",), configured)
-    diagnose = getattr(importlib.import_module(module_name), "diagnose", None)
+    module = importlib.import_module(module_name)
+    diagnose = getattr(module, "diagnose", None)
     problems = diagnose(config) if diagnose is not None else []
+    notes = getattr(module, "notes", None)
     return BackendCheck(name, not problems, tuple(r for r, _ in problems),
-                        tuple(f for _, f in problems), configured)
+                        tuple(f for _, f in problems), configured,
+                        tuple(notes()) if notes is not None else ())
 
 
 def check_backends(config: Config | None = None) -> list[BackendCheck]:

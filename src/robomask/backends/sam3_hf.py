@@ -14,8 +14,19 @@ same image processor.
   that frame, under the detector's object id. Unlike the official package, the detector
   does not run again on later frames: an instance that appears later is not found
   (click it instead).
+- Duplicate detections: transformers runs the detector's non-maximum suppression only
+  with the ``kernels`` package, which fetches kernel code from the Hub at run time, and
+  otherwise keeps every duplicate. robomask gives transformers its own NMS
+  (:func:`nms_masks`, mask IoU above the model's ``det_nms_thresh``, best score kept) and
+  turns the Hub path off, so nothing is downloaded (hole filling and sprinkle removal,
+  which need the same kernels, are skipped). Text objects whose mask is empty on the
+  text frame are not seeded.
 - Clicks are point prompts of the tracker in pixels (x, y). Clicks on an id the text
-  found refine that object, as in SAM3. No cache warm-up is needed here.
+  found refine that object, as in SAM3: transformers would store a click on a frame the
+  tracker already went through as an ordinary tracked frame, which the next propagation
+  recomputes without the clicks; the clicked frame is made a conditioning frame of its
+  object instead, as the official tracker does (sam3_tracking_predictor.py,
+  ``add_all_frames_to_correct_as_cond``). No cache warm-up is needed here.
 - The tracker has no vision encoder of its own: the detector's backbone encodes each
   frame once and its features are handed to the tracker (as Sam3VideoModel does
   internally), so the ViT is in memory once.
@@ -121,6 +132,58 @@ def build(config: Config, stage: Stage) -> Sam3HFBackend:
     return Sam3HFBackend(path, device, pick_dtype(config.dtype, device))
 
 
+def nms_masks(pred_probs: Any, pred_masks: Any, prob_threshold: float,
+              iou_threshold: float) -> Any:
+    """Greedy mask NMS with the signature of transformers' ``nms_masks``.
+
+    Args:
+        pred_probs: Float tensor (N,): each detection's score.
+        pred_masks: Float tensor (N, h, w): mask logits (> 0 = inside).
+        prob_threshold: Detections at or below this score are dropped first.
+        iou_threshold: A detection whose mask IoU with a better kept one exceeds this is
+            dropped.
+
+    Returns:
+        Bool tensor (N,): the detections kept.
+    """
+    import torch
+
+    keep = pred_probs > prob_threshold
+    valid = torch.nonzero(keep).flatten()
+    if len(valid) < 2:
+        return keep
+    flat = (pred_masks[valid] > 0).flatten(1).float()
+    inter = flat @ flat.T
+    area = inter.diagonal()
+    iou = inter / (area[:, None] + area[None, :] - inter).clamp(min=1.0)
+    kept: list[int] = []
+    for i in torch.argsort(pred_probs[valid], descending=True, stable=True).tolist():
+        if all(iou[i, k] <= iou_threshold for k in kept):
+            kept.append(i)
+        else:
+            keep[valid[i]] = False
+    return keep
+
+
+def _own_nms_no_hub() -> None:
+    """Give transformers' SAM3 video code robomask's NMS and keep it off the Hub.
+
+    ``cv_utils_kernel`` is that module's load-once switch (None = not tried, False =
+    unavailable); False sends hole filling and sprinkle removal down their no-kernel
+    paths instead of a download.
+    """
+    from transformers.models.sam3_video import modeling_sam3_video
+
+    modeling_sam3_video.cv_utils_kernel = False
+    modeling_sam3_video.nms_masks = nms_masks
+
+
+def notes() -> list[str]:
+    """How this backend differs from a default transformers setup (shown by doctor)."""
+    return ["text detections: duplicate suppression (NMS) done by robomask; transformers' "
+            "Hub kernels are never loaded, so no hole filling or sprinkle removal"]
+
+
 class Sam3HFBackend(Backend):
     """Sam3VideoModel (detector + tracker) and its processors, loaded once.
 
@@ -145,6 +208,7 @@ class Sam3HFBackend(Backend):
             raise BackendError(f"{model_dir}: expected a loadable transformers SAM3 folder, got "
                                f"{type(exc).__name__}: {exc}", hint=DOWNLOAD_HINT) from exc
         self.model: Any = model.to(device=device, dtype=dtype).eval()
+        _own_nms_no_hub()
         self.tracker_processor = Sam3TrackerVideoProcessor(
             image_processor=self.processor.image_processor,
             video_processor=self.processor.video_processor)
@@ -165,7 +229,8 @@ class Sam3HFBackend(Backend):
         return enc.pixel_values[0].to(self.device, self.dtype)
 
     def detect(self, rgb: np.ndarray, frame_index: int, text: str) -> tuple[list[int], Any]:
-        """Objects of ``text`` on one frame: ids and bool masks (N, h, w) on the CPU."""
+        """Objects of ``text`` on one frame with pixels there: ids and bool masks (N, h, w)
+        on the CPU."""
         import torch
 
         h, w = rgb.shape[:2]
@@ -176,7 +241,9 @@ class Sam3HFBackend(Backend):
             out = self.model(inference_session=session, frame=self.pixels(rgb),
                              frame_idx=frame_index)
         post = self.processor.postprocess_outputs(session, out, original_sizes=[[h, w]])
-        return [int(i) for i in post["object_ids"].tolist()], post["masks"].cpu()
+        masks = post["masks"].cpu()
+        keep = [k for k in range(len(masks)) if bool(masks[k].any())]
+        return [int(post["object_ids"][k]) for k in keep], masks[keep]
 
     def encode_for_tracker(self, session: Any, frame_index: int, pixels: Any) -> None:
         """Run the detector's backbone once and cache its features for the tracker."""
@@ -225,7 +292,23 @@ class Sam3HFSession(VideoSession):
     def _prompt(self, obj_id: int, frame_index: int, prompt: tuple[str, Any, Any]) -> FrameMasks:
         self.prompts.setdefault(obj_id, {})[frame_index] = prompt
         self._send(obj_id, frame_index, prompt)
-        return self._step(frame_index, reverse=False)
+        masks = self._step(frame_index, reverse=False)
+        self._make_conditioning(obj_id, frame_index)
+        return masks
+
+    def _make_conditioning(self, obj_id: int, frame_index: int) -> None:
+        """Keep a prompted frame's result as a conditioning frame of its object.
+
+        On a frame the tracker already went through, transformers stores a correction
+        as an ordinary tracked output (``is_init_cond_frame`` is False), which the next
+        propagation recomputes without the prompt.
+        """
+        obj_idx = self.tracker.obj_id_to_idx(obj_id)
+        outputs = self.tracker.output_dict_per_obj[obj_idx]
+        out = outputs["non_cond_frame_outputs"].pop(frame_index, None)
+        if out is not None:
+            outputs["cond_frame_outputs"][frame_index] = out
+            self.tracker.frames_tracked_per_obj[obj_idx].pop(frame_index, None)
 
     def _step(self, frame_index: int, *, reverse: bool) -> FrameMasks:
         """One tracker step on one frame (read, encoded, used, dropped)."""

@@ -26,6 +26,9 @@ def doctor(
         table.add_row(name, "[green]yes[/]" if c.ok else "[red]no[/]",
                       escape("\n".join(c.reasons)), escape("\n".join(c.fixes)))
     console.print(table)
+    for c in checks:
+        for note in c.notes:
+            console.print(f"{c.name}: {escape(note)}")
     if cfg is None:
         console.print("weight paths not checked: pass --config mask_config.yaml")
     if any(c.configured and not c.ok for c in checks):
