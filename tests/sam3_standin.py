@@ -77,6 +77,7 @@ class StandInModel:
             raise RuntimeError(f"no images found in {resource_path}")
         with Image.open(Path(resource_path) / names[0]) as im:
             w, h = im.size
+        self.init_state_calls[-1]["num_frames"] = len(names)
         return {"num_frames": len(names), "orig_height": h, "orig_width": w}
 
 

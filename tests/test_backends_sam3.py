@@ -244,6 +244,19 @@ def test_offload_video_to_cpu_reaches_init_state(make_scene) -> None:
     assert pred.model.init_state_calls[0]["offload_video_to_cpu"] is True
 
 
+def test_offload_alone_warns_that_frames_still_reach_the_gpu(make_scene, caplog) -> None:
+    """Finding 3: 0.1.4 copies the frames to the GPU anyway; the window is the bound."""
+    sc = make_scene(num_frames=2, sam3_offload_video_to_cpu=True)
+    with caplog.at_level("WARNING", logger="robomask.backends.sam3"):
+        _backend(sc.config, StandInPredictor()).close()
+    assert "set max_frames_per_session" in caplog.text
+    caplog.clear()
+    windowed = sc.config.model_copy(update={"max_frames_per_session": 100})
+    with caplog.at_level("WARNING", logger="robomask.backends.sam3"):
+        _backend(windowed, StandInPredictor()).close()
+    assert "max_frames_per_session" not in caplog.text
+
+
 def test_frame_count_mismatch_is_an_error(make_scene) -> None:
     sc = make_scene(num_frames=3)
     frames = open_frames(sc.frames_dir)

@@ -71,7 +71,12 @@ class Config(BaseModel):
     sam3_hf_model_dir: Path | None = Field(
         None, description="local folder of the transformers SAM3 weights (sam3-hf backend)")
     sam3_offload_video_to_cpu: bool = Field(
-        False, description="keep video frames in CPU memory (long videos)")
+        False, description="sam3: keep video frames in CPU memory (the GPU still gets a "
+        "copy in 0.1.4; use max_frames_per_session to bound GPU memory)")
+    max_frames_per_session: int | None = Field(
+        None, ge=2, description="most frames one model session holds (bounds GPU memory); "
+        "a longer video runs in overlapping windows of this many frames, objects carried "
+        "from window to window by their masks; null = the whole video in one session")
     device: str = Field("auto", description="auto | cuda | cuda:N | mps | cpu")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
         "auto", description="model dtype: auto = bfloat16 on CUDA, float32 elsewhere")

@@ -31,11 +31,14 @@ class Capabilities:
         text_prompts: Accepts :meth:`VideoSession.add_text`.
         clicks: Accepts :meth:`VideoSession.add_clicks`.
         devices: Device kinds it can run on, e.g. ``("cpu",)`` or ``("cuda",)``.
+        mask_prompts: Accepts :meth:`VideoSession.add_mask` (a mask as an object's prompt;
+            used to carry objects from one window of a long video into the next).
     """
 
     text_prompts: bool
     clicks: bool
     devices: tuple[str, ...]
+    mask_prompts: bool = False
 
 
 class VideoSession(ABC):
@@ -103,6 +106,26 @@ class VideoSession(ABC):
                                f"points and {len(lbs)} labels")
         self.prompted_frames.add(frame_index)
         return self._add_clicks(frame_index, int(obj_id), pts, lbs)
+
+    def add_mask(self, frame_index: int, obj_id: int, mask: np.ndarray) -> FrameMasks:
+        """Prompt ``obj_id`` on ``frame_index`` with its mask there (bool (height, width)).
+
+        Returns:
+            The masks of every object on ``frame_index`` after the prompt.
+        """
+        self._check_open()
+        if not self.capabilities.mask_prompts:
+            raise BackendError(f"backend '{self.backend_name}': expected clicks or text, got "
+                               "a mask prompt; this backend does not take masks")
+        self._check_frame(frame_index)
+        m = np.asarray(mask, dtype=bool)
+        w, h = self.size_wh
+        if m.shape != (h, w) or not m.any():
+            raise BackendError(f"mask prompt: expected a non-empty bool mask of shape "
+                               f"(height, width) = ({h}, {w}), got shape {m.shape} with "
+                               f"{int(m.sum())} pixels set")
+        self.prompted_frames.add(frame_index)
+        return self._add_mask(frame_index, int(obj_id), m)
 
     def propagate(self, *, start_frame_index: int | None = None,
                   direction: Direction = "both") -> Iterator[FrameMasks]:
@@ -191,6 +214,9 @@ class VideoSession(ABC):
     @abstractmethod
     def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
                     labels: np.ndarray) -> FrameMasks: ...
+
+    def _add_mask(self, frame_index: int, obj_id: int, mask: np.ndarray) -> FrameMasks:
+        raise NotImplementedError  # only called when capabilities.mask_prompts
 
     @abstractmethod
     def _propagate(self, start_frame_index: int, *, reverse: bool) -> Iterator[FrameMasks]:

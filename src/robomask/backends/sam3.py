@@ -39,7 +39,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
@@ -54,6 +56,7 @@ from robomask.backends.base import Backend, Capabilities, VideoSession
 from robomask.backends.torch_device import cuda_problem, gpu_indices, release_memory
 from robomask.config import Config, Stage
 from robomask.errors import BackendError, SessionError
+from robomask.io.frame_window import FrameWindow, frames_to_folder
 from robomask.io.frames import FrameSource
 from robomask.masks import FrameMasks
 
@@ -182,6 +185,11 @@ class Sam3Backend(Backend):
             # 0.1.4's start_session request has no such field; the model's init_state does.
             model = self.predictor.model
             model.init_state = partial(model.init_state, offload_video_to_cpu=True)
+            if config.max_frames_per_session is None:
+                # _construct_initial_input_batch (sam3_video_inference.py L113-149) copies
+                # the whole image batch to the GPU all the same.
+                log.warning("sam3_offload_video_to_cpu: sam3 0.1.4 still copies every frame "
+                            "to the GPU; set max_frames_per_session to bound GPU memory")
 
     def _ready(self) -> Any:
         """The predictor, after finishing a multi-GPU stream a consumer left (see notes)."""
@@ -292,8 +300,17 @@ class Sam3Session(VideoSession):
         super().__init__(frames, backend.capabilities)
         self.backend = backend
         self.text_frame_index: int | None = None  # frame of the user's text prompt
-        self.session_id = backend.request(type="start_session",
-                                          resource_path=str(frames.path))["session_id"]
+        # sam3 reads a whole folder or video file: a window gets a folder of its own.
+        self.window_dir = Path(tempfile.mkdtemp(prefix="robomask-sam3-")) \
+            if isinstance(frames, FrameWindow) else None
+        resource = frames.path if self.window_dir is None else \
+            frames_to_folder(frames, self.window_dir)
+        try:
+            self.session_id = backend.request(type="start_session",
+                                              resource_path=str(resource))["session_id"]
+        except BaseException:
+            self._remove_window_dir()
+            raise
         self._check_frame_count()
 
     def _state(self) -> dict[str, Any]:
@@ -353,11 +370,13 @@ class Sam3Session(VideoSession):
             log.debug("sam3: bootstrap object %d was already removed (hotstart)", obj_id)
 
     def bootstrap_frame(self) -> int:
-        k = self.backend.bootstrap_frame_index
-        if not 0 <= k < self.num_frames:
-            raise BackendError(f"config key 'arm_text_bootstrap_frame_index': expected "
-                               f"0..{self.num_frames - 1}, got {k}")
-        return k
+        """``arm_text_bootstrap_frame_index``, or this session's last frame if it is shorter
+        (a window of a long video): the bootstrap only fills the cache."""
+        return min(self.backend.bootstrap_frame_index, self.num_frames - 1)
+
+    def _remove_window_dir(self) -> None:
+        if self.window_dir is not None:
+            shutil.rmtree(self.window_dir, ignore_errors=True)
 
     # --- hooks ---
     def _add_text(self, frame_index: int, text: str) -> FrameMasks:
@@ -395,4 +414,7 @@ class Sam3Session(VideoSession):
         self.text_frame_index = None
 
     def _close(self) -> None:
-        self.backend.close_session(self.session_id)
+        try:
+            self.backend.close_session(self.session_id)
+        finally:
+            self._remove_window_dir()

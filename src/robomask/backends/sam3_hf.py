@@ -195,7 +195,8 @@ class Sam3HFBackend(Backend):
 
     name: ClassVar[str] = "sam3-hf"
     capabilities: ClassVar[Capabilities] = Capabilities(text_prompts=True, clicks=True,
-                                                        devices=("cuda", "mps", "cpu"))
+                                                        devices=("cuda", "mps", "cpu"),
+                                                        mask_prompts=True)
 
     def __init__(self, model_dir: Path, device: Any, dtype: Any) -> None:
         from transformers import Sam3TrackerVideoProcessor, Sam3VideoModel, Sam3VideoProcessor
@@ -352,6 +353,11 @@ class Sam3HFSession(VideoSession):
     def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
                     labels: np.ndarray) -> FrameMasks:
         return self._prompt(obj_id, frame_index, ("points", points_xy, labels))
+
+    def _add_mask(self, frame_index: int, obj_id: int, mask: np.ndarray) -> FrameMasks:
+        import torch
+
+        return self._prompt(obj_id, frame_index, ("mask", torch.from_numpy(mask), None))
 
     def _propagate(self, start_frame_index: int, *, reverse: bool) -> Iterator[FrameMasks]:
         order = range(start_frame_index, -1, -1) if reverse else range(start_frame_index,

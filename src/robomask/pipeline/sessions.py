@@ -119,7 +119,10 @@ def session_fingerprint(stage: SessionStage, plan: SessionPlan, config: Config,
     return fingerprint(stage, config.backend, plan.prompt_digest, config.arm_ids,
                        config.gripper_ids, config.arm_text_prompt,
                        config.arm_text_bootstrap_frame_index, len(frames), frames.size_wh,
-                       config.mask_naming, config.apply_temporal_disambiguation)
+                       config.mask_naming, config.apply_temporal_disambiguation,
+                       # only when set, so that stages done before the key existed stay done
+                       *([config.max_frames_per_session]
+                         if config.max_frames_per_session is not None else []))
 
 
 def _check_objects(stage: SessionStage, plan: SessionPlan, config: Config,
@@ -186,7 +189,8 @@ def run_session(stage: SessionStage, scene: Scene, config: Config, backend: Back
     # Frames decode ahead of the model and masks are written behind it, on threads.
     with PrefetchFrames(frames) as ahead, SessionWriter(store, plan.keep_obj_ids or ()) as out:
         with contextlib.closing(track(ahead, plan.clicks, backend=model, text=text,
-                                      keep_obj_ids=plan.keep_obj_ids)) as masks:
+                                      keep_obj_ids=plan.keep_obj_ids,
+                                      max_frames=config.max_frames_per_session)) as masks:
             for fm in masks:
                 out.put(fm)
                 ticker.advance()

@@ -34,7 +34,8 @@ class OpenCVBackend(Backend):
     """
 
     name = "opencv"
-    capabilities = Capabilities(text_prompts=False, clicks=True, devices=("cpu",))
+    capabilities = Capabilities(text_prompts=False, clicks=True, devices=("cpu",),
+                                mask_prompts=True)
 
     def __init__(self, work_long_side: int = WORK_LONG_SIDE) -> None:
         self.work_long_side = work_long_side

@@ -125,7 +125,16 @@ class OpenCVSession(VideoSession):
     def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
                     labels: np.ndarray) -> FrameMasks:
         rgb = self.frames[frame_index]  # full size: thin parts need every pixel
-        soft = mask_from_clicks(rgb, points_xy, labels).astype(np.float32)
+        return self._keyframe(frame_index, obj_id, rgb,
+                              mask_from_clicks(rgb, points_xy, labels).astype(np.float32))
+
+    def _add_mask(self, frame_index: int, obj_id: int, mask: np.ndarray) -> FrameMasks:
+        return self._keyframe(frame_index, obj_id, self.frames[frame_index],
+                              mask.astype(np.float32))
+
+    def _keyframe(self, frame_index: int, obj_id: int, rgb: np.ndarray,
+                  soft: np.ndarray) -> FrameMasks:
+        """Make a full-size soft mask ``obj_id``'s keyframe on ``frame_index``."""
         if soft.shape[::-1] != self.work_wh:
             soft = cv2.resize(soft, self.work_wh, interpolation=cv2.INTER_AREA)
         self._keyframes.setdefault(obj_id, {})[frame_index] = Keyframe(
