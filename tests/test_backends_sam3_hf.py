@@ -7,7 +7,6 @@ check structure (ids, frames, shapes, clean-up), never quality.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from robomask.backends import build_backend
 from robomask.errors import BackendError
 from robomask.io.frames import open_frames
 from robomask.masks import FrameMasks
+from sam3_hf_folder import TEXT_OBJECTS, tiny_sam3_folder
 
 pytestmark = pytest.mark.hf
 
@@ -24,79 +24,6 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 if int(transformers.__version__.split(".")[0]) < 5:
     pytest.skip("SAM3 needs transformers >= 5", allow_module_level=True)
-
-SIZE = 56  # model input side: 4x4 patches of 14 pixels
-TEXT_OBJECTS = 2  # detector queries; with threshold 0 every query is an object
-
-
-def tiny_sam3_folder(root: Path) -> Path:
-    """Save a random-weight Sam3VideoModel + processor (and a small CLIP tokenizer)."""
-    from transformers import (
-        CLIPTokenizerFast,
-        Sam2VideoVideoProcessor,
-        Sam3ImageProcessor,
-        Sam3VideoConfig,
-        Sam3VideoModel,
-        Sam3VideoProcessor,
-    )
-
-    vit = dict(model_type="sam3_vit_model", hidden_size=64, intermediate_size=64,
-               num_hidden_layers=2, num_attention_heads=2, window_size=4, global_attn_indexes=[1],
-               image_size=SIZE, patch_size=14, pretrain_image_size=28)
-    small = dict(hidden_size=128, num_attention_heads=2, intermediate_size=64)
-    detector = dict(
-        vision_config=dict(backbone_config=vit, fpn_hidden_size=128),
-        text_config=dict(vocab_size=64, hidden_size=64, intermediate_size=64, projection_dim=128,
-                         num_hidden_layers=1, num_attention_heads=2, max_position_embeddings=32,
-                         bos_token_id=0, eos_token_id=1, pad_token_id=1),
-        geometry_encoder_config=dict(small, num_layers=1),
-        detr_encoder_config=dict(small, num_layers=1),
-        detr_decoder_config=dict(small, num_layers=1, num_queries=TEXT_OBJECTS),
-        mask_decoder_config=dict(hidden_size=128, num_attention_heads=2),
-    )
-    # The tracker's memory attention reads 64-channel memories (fixed in transformers) and
-    # splits 128-channel object pointers into two of them.
-    tracker = dict(
-        vision_config=dict(backbone_config=vit, fpn_hidden_size=128),
-        prompt_encoder_config=dict(hidden_size=128, image_size=SIZE, patch_size=14,
-                                   mask_input_channels=4),
-        mask_decoder_config=dict(hidden_size=128, mlp_dim=64, num_attention_heads=2,
-                                 iou_head_hidden_dim=128),
-        memory_attention_hidden_size=128, memory_attention_num_layers=1,
-        memory_attention_feed_forward_hidden_size=64, memory_encoder_hidden_size=128,
-        mask_downsampler_embed_dim=128, memory_fuser_embed_dim=128,
-        memory_fuser_intermediate_dim=64, num_maskmem=3, max_object_pointers_in_encoder=2)
-    config = Sam3VideoConfig(detector_config=detector, tracker_config=tracker,
-                             low_res_mask_size=4 * SIZE // 14, score_threshold_detection=0.0,
-                             new_det_thresh=0.0, hotstart_delay=0)
-    config.image_size = SIZE
-    torch.manual_seed(0)
-    model_dir = root / "sam3-tiny"
-    model = Sam3VideoModel(config)
-    # Random weights would mostly call objects absent; make the tracker call every object
-    # present so that sessions see non-empty masks (their shapes are what is tested).
-    score_head = model.tracker_model.mask_decoder.pred_obj_score_head.proj_out
-    with torch.no_grad():
-        score_head.weight.zero_()
-        score_head.bias.fill_(10.0)
-    model.save_pretrained(model_dir)
-    vocab = {w: i for i, w in enumerate(["<|startoftext|>", "<|endoftext|>", "robot</w>",
-                                         "and</w>", "cable</w>"])}
-    for c in "abcdefghijklmnopqrstuvwxyz":
-        vocab.setdefault(c, len(vocab))
-        vocab.setdefault(c + "</w>", len(vocab))
-    (root / "vocab.json").write_text(json.dumps(vocab))
-    (root / "merges.txt").write_text("#version: 0.2\n")
-    tokenizer = CLIPTokenizerFast(vocab_file=str(root / "vocab.json"),
-                                  merges_file=str(root / "merges.txt"))
-    mask_side = 4 * SIZE // 14
-    Sam3VideoProcessor(
-        image_processor=Sam3ImageProcessor(size={"height": SIZE, "width": SIZE},
-                                           mask_size={"height": mask_side, "width": mask_side}),
-        video_processor=Sam2VideoVideoProcessor(size={"height": SIZE, "width": SIZE}),
-        tokenizer=tokenizer,
-    ).save_pretrained(model_dir)
-    return model_dir
 
 
 @pytest.fixture(scope="module", autouse=True)

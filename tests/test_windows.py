@@ -125,7 +125,7 @@ def test_sam3_hf_in_three_windows(make_scene, tmp_path_factory) -> None:
     pytest.importorskip("transformers")
     torch = pytest.importorskip("torch")
     from robomask.backends import build_backend
-    from test_backends_sam3_hf import tiny_sam3_folder
+    from sam3_hf_folder import tiny_sam3_folder
 
     model_dir = tiny_sam3_folder(tmp_path_factory.mktemp("hf"))
     sc = make_scene(num_frames=10, backend="sam3-hf", device="cpu",
