@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,6 +29,9 @@ R = TypeVar("R")
 
 FrameFn = Callable[[C, int], R]
 DEFAULT_CHUNK_FRAMES = 16
+# Starting worker processes costs a few hundred ms; fewer frames than this per extra
+# worker are done faster here.
+DEFAULT_MIN_FRAMES_PER_JOB = 100
 
 _worker_fn: Callable[[Any, int], Any] | None = None
 _worker_context: Any = None
@@ -70,22 +72,30 @@ def _run_chunk(frame_indices: Sequence[int]) -> list[Any]:
     return [_worker_fn(_worker_context, i) for i in frame_indices]
 
 
-def _start_method() -> str:
-    """``fork`` on Linux (workers start in milliseconds, nothing re-imported), else
-    ``spawn``; the workers only run the mapped function."""
-    return "fork" if sys.platform.startswith("linux") else "spawn"
+def _mp_context(fn: Callable[..., Any]) -> mp.context.BaseContext:
+    """``forkserver`` where there is one: workers fork from a clean, single-threaded
+    server that has imported ``fn``'s module once, so they start fast and inherit no lock
+    held by one of this process's threads (a plain fork of a process running OpenCV's
+    thread pool or a progress display can hang); ``spawn`` elsewhere."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    if fn.__module__ != "__main__":
+        ctx.set_forkserver_preload([fn.__module__])
+    return ctx
 
 
 def map_frames(fn: FrameFn, context: C, frame_indices: Sequence[int], *,
-               jobs: int | None = None,
-               chunk_frames: int = DEFAULT_CHUNK_FRAMES) -> Iterator[R]:
+               jobs: int | None = None, chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+               min_frames_per_job: int = DEFAULT_MIN_FRAMES_PER_JOB) -> Iterator[R]:
     """Yield ``fn(context, i)`` for each ``i`` of ``frame_indices``, in that order.
 
     With more than one job, ``fn`` runs in worker processes: it must be a module-level
     function, and ``context`` (stores, config: whatever ``fn`` needs) must pickle; it
     is sent to each worker once. Results must pickle too; keep them small (numbers,
-    short bytes). One job, a single chunk, or a daemonic caller (a batch worker, which
-    may not start processes) runs ``fn`` here, in order, with the same results.
+    short bytes). One job, too few frames to pay for starting workers, or a daemonic
+    caller (a batch worker, which may not start processes) runs ``fn`` here, in order,
+    with the same results.
 
     Args:
         fn: ``fn(context, frame_index) -> result``.
@@ -93,19 +103,22 @@ def map_frames(fn: FrameFn, context: C, frame_indices: Sequence[int], *,
         frame_indices: Frames to map over.
         jobs: Worker processes; None or 0 = every available core.
         chunk_frames: Frames per task sent to a worker.
+        min_frames_per_job: Frames each worker must get at least; fewer workers (or
+            none) are started otherwise.
 
     Raises:
         Whatever ``fn`` raises, for the earliest failing frame reached; pending work
         is cancelled.
     """
     frames = list(frame_indices)
-    workers = min(resolve_jobs(jobs), -(-len(frames) // max(chunk_frames, 1)))
+    workers = min(resolve_jobs(jobs), -(-len(frames) // max(chunk_frames, 1)),
+                  len(frames) // max(min_frames_per_job, 1))
     if workers <= 1 or mp.current_process().daemon:
         for i in frames:
             yield fn(context, i)
         return
     chunks = [frames[k:k + chunk_frames] for k in range(0, len(frames), chunk_frames)]
-    ctx = mp.get_context(_start_method())
+    ctx = _mp_context(fn)
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(fn, context)) as pool:
         pending: deque[Future[list[Any]]] = deque()

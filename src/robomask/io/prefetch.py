@@ -3,7 +3,9 @@
 A backend asks for frames one after the other, forwards or backwards; while it works
 on one frame, the next few are decoded here, so decoding hides behind the model. The
 wrapped source is only ever touched by the one background thread (an .mp4 decoder is
-not thread-safe), and at most ``ahead`` decoded frames wait in memory.
+not thread-safe) unless it says reads may run at once (a folder of images: PNG and
+JPEG decoding release the GIL, so two threads decode two frames at a time), and at most
+``ahead`` decoded frames wait in memory.
 """
 
 from __future__ import annotations
@@ -32,15 +34,18 @@ class PrefetchFrames:
     Args:
         source: The frames.
         ahead: Frames to decode ahead of the reader (each ~2.7 MB at 1280x720).
+        threads: Decoding threads; more than one only for a source whose reads may run
+            at once (a :class:`~robomask.io.frames.FolderFrames`).
     """
 
-    def __init__(self, source: FrameSource, ahead: int = DEFAULT_AHEAD) -> None:
+    def __init__(self, source: FrameSource, ahead: int = DEFAULT_AHEAD, threads: int = 1
+                 ) -> None:
         self.source = source
         self.path: Path = source.path
         self.stems: list[str] = source.stems
         self.size_wh: tuple[int, int] = source.size_wh
         self.ahead = ahead
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="robomask-frames")
+        self._pool = ThreadPoolExecutor(max(threads, 1), thread_name_prefix="robomask-frames")
         self._pending: dict[int, Future[np.ndarray]] = {}
         self._last: int | None = None
 

@@ -187,7 +187,9 @@ def run_session(stage: SessionStage, scene: Scene, config: Config, backend: Back
     state.mark_running(fp)
     ticker = Ticker(f"{scene.name}/{stage}", len(frames), on_progress)
     # Frames decode ahead of the model and masks are written behind it, on threads.
-    with PrefetchFrames(frames) as ahead, SessionWriter(store, plan.keep_obj_ids or ()) as out:
+    decoders = 2 if isinstance(frames, FolderFrames) else 1  # one file per read: thread-safe
+    with PrefetchFrames(frames, threads=decoders) as ahead, \
+            SessionWriter(store, plan.keep_obj_ids or ()) as out:
         with contextlib.closing(track(ahead, plan.clicks, backend=model, text=text,
                                       keep_obj_ids=plan.keep_obj_ids,
                                       max_frames=config.max_frames_per_session)) as masks:
