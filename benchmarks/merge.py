@@ -1,4 +1,4 @@
-"""Benchmark: ``robomask merge`` against the old notebook's per-frame loop, on one core.
+"""Benchmark: ``robomask merge`` against the old notebook's per-frame loop.
 
 Builds synthetic scenes of 1280x720 frames whose session checkpoints hold an arm (links,
 cable, base: ~15% of the frame) and a gripper blob at its tip (~1.5%), then
@@ -15,9 +15,17 @@ whole script re-runs itself under ``taskset -c 0``. Session checkpoints are writ
 way robomask's sessions write them (``MaskStore``) and, for a second timing, the way the
 notebooks wrote them (PIL, default zlib level).
 
+``--whole-process`` instead times whole processes as a user sees them, on checkpoints
+the notebooks wrote: ``robomask merge`` (the CLI: start-up, checks, every frame) against
+a process that imports numpy, OpenCV and PIL and runs the notebook loop. Pairs alternate
+(``--repeats`` of each, medians): on one core (both under ``taskset -c 0``, robomask
+with ``--jobs 1``) and on every core (neither pinned, robomask's default ``--jobs``).
+Both outputs are compared pixel by pixel.
+
 Usage:
     python benchmarks/merge.py [--frames 1000] [--long-frames 5000] [--radius 15]
         [--repeats 3] [--workdir DIR]
+    python benchmarks/merge.py --whole-process [--frames 400] [--repeats 5]
 
 Figures: docs/benchmarks.md, section "Merge and export".
 """
@@ -25,9 +33,11 @@ Figures: docs/benchmarks.md, section "Merge and export".
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -191,6 +201,54 @@ def cli_peak_rss(config_path: Path, scene_name: str, num_frames: int) -> tuple[f
     return usage.ru_maxrss / 1024, num_frames / seconds
 
 
+def _wall(cmd: list[str]) -> float:
+    """Wall seconds of one whole process."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[:3]} failed: {proc.stderr.decode()[-2000:]}")
+    return time.perf_counter() - t0
+
+
+def whole_process(root: Path, num_frames: int, radius: int, repeats: int) -> None:
+    """``robomask merge`` against a notebook-loop process on notebook-written checkpoints,
+    one core and every core; prints medians and ratios."""
+    name = "scene_whole"
+    config_path = build_scene(root, name, num_frames, "notebook")
+    masks = root / "masks" / TASK
+    notebook_out = root / "notebook_out"
+    notebook = ["import numpy as np, cv2", "from pathlib import Path", "from PIL import Image",
+                inspect.getsource(notebook_merge),
+                f"notebook_merge(Path({str(masks / f'{name}_ckpt_arm')!r}), "
+                f"Path({str(masks / f'{name}_ckpt_gripper')!r}), Path({str(notebook_out)!r}), "
+                f"{num_frames}, {radius}, {radius})"]
+    nb_cmd = [sys.executable, "-c", "\n".join(notebook)]
+    rm_cmd = [sys.executable, "-m", "robomask.cli.main", "merge", "--config", str(config_path),
+              "--scene", name, "--force"]
+    radii = [f"export_arm_dilate_radius: {radius}", f"export_gripper_dilate_radius: {radius}"]
+    config_path.write_text("\n".join(
+        [ln for ln in config_path.read_text().splitlines()
+         if not ln.startswith(("export_arm_dilate_radius:", "export_gripper_dilate_radius:"))]
+        + radii) + "\n")
+    pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+    cases = {"one core": (pin + nb_cmd, pin + rm_cmd + ["--jobs", "1"]),
+             "every core": (nb_cmd, rm_cmd)}
+    print(f"whole processes, {num_frames} frames, notebook-written checkpoints, radius "
+          f"{radius}; load average before: {os.getloadavg()[0]:.1f}")
+    for label, (nb, rm) in cases.items():
+        nb_s, rm_s = [], []
+        for k in range(repeats):  # alternate which goes first, so load hits both alike
+            pair = [(nb, nb_s), (rm, rm_s)] if k % 2 == 0 else [(rm, rm_s), (nb, nb_s)]
+            for cmd, out in pair:
+                out.append(_wall(cmd))
+        nb_med, rm_med = statistics.median(nb_s), statistics.median(rm_s)
+        print(f"[{label}] notebook loop {nb_med:.2f} s, robomask merge {rm_med:.2f} s "
+              f"(medians of {repeats}; robomask {min(rm_s):.2f}-{max(rm_s):.2f}) -> "
+              f"{nb_med / rm_med:.2f}x | identical pixels: "
+              f"{same_pixels(masks / name, notebook_out, num_frames)}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=1000)
@@ -198,7 +256,12 @@ def main() -> None:
     parser.add_argument("--radius", type=int, default=15)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--whole-process", action="store_true")
     args = parser.parse_args()
+    if args.whole_process:
+        with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+            whole_process(Path(tmp), args.frames, args.radius, args.repeats)
+        return
 
     taskset = shutil.which("taskset")
     if taskset and not os.environ.get(PINNED_ENV):

@@ -100,17 +100,11 @@ def test_session_files_equal_one_thread_writing_frame_by_frame(make_scene, tmp_p
 def test_a_failed_write_stops_the_session_with_one_line_and_leaves_it_interrupted(make_scene):
     sc = make_scene(num_frames=30, with_ckpt=False)
     s = get_scene(sc.config, sc.name)
-    folder = s.mask_dir("arm")
-
-    def break_folder(update):
-        if update.done == 10:  # the folder becomes a file: every later write fails
-            for p in folder.iterdir():
-                p.unlink()
-            folder.rmdir()
-            folder.write_bytes(b"")
-
-    with pytest.raises(MaskStoreError, match=r"_ckpt_arm/\d{5}\.png: expected to write the "
-                                             r"mask of frame \d+, got"):
-        run_session("arm", s, sc.config, ScriptedBackend(), on_progress=break_folder)
+    blocker = s.mask_dir("arm") / "00012.png"  # a folder where frame 12's file must go
+    (blocker / "keep").mkdir(parents=True)
+    with pytest.raises(MaskStoreError, match=r"_ckpt_arm/00012\.png: expected to write the "
+                                             r"mask of frame 12, got"):
+        run_session("arm", s, sc.config, ScriptedBackend())
     assert StageState(s.state_dir, "arm").read()["status"] == "running"
+    assert not [p for p in s.mask_dir("arm").iterdir() if p.name.endswith(".tmp")]
     assert not [t for t in threading.enumerate() if t.name.startswith("robomask-")]

@@ -29,8 +29,8 @@ ScenesOption = Annotated[list[str] | None, typer.Option(
     "--scenes", help="Scene names or globs, e.g. 'scene_00*' (repeatable).")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Redo finished stages and frames.")]
 CoresOption = Annotated[int | None, typer.Option(
-    "--jobs", "-j", min=1, help="Processes working on frames at once (default: every core; "
-    "outputs are the same for any number).")]
+    "--jobs", "-j", min=1, help="Workers on frames at once (default: every core; outputs "
+    "are the same for any number).")]
 
 
 def open_config(path: Path, **overrides: object) -> Config:

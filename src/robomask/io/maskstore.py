@@ -61,8 +61,11 @@ def _decode_unfiltered_gray8(data: bytes) -> np.ndarray | None:
         elif kind == b"IEND":
             break
         pos += 12 + length
+    stream = b"".join(idat)
+    if len(stream) < 2 or stream[1] >> 6:  # zlib's level hint (FLEVEL) says not level 0-1:
+        return None  # not written by encode_png; don't inflate it twice (the notebooks' PNGs)
     try:
-        raw = isal_zlib.decompress(b"".join(idat))
+        raw = isal_zlib.decompress(stream)
     except isal_zlib.error:
         return None
     if len(raw) != h * (w + 1):

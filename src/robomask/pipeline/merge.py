@@ -102,7 +102,7 @@ def _require_gripper_somewhere(store: MaskStore, mode: str) -> None:
 
 @dataclass(frozen=True)
 class _MergeJob:
-    """What a worker needs to merge and write one frame (pickled once per worker)."""
+    """What a worker needs to merge and write one frame."""
 
     arm: MaskStore
     gripper: MaskStore
@@ -128,8 +128,8 @@ def merge_scene(scene: Scene, config: Config, *, force: bool = False, jobs: int 
     """Merge the arm and gripper session masks of ``scene`` into the export folder.
 
     Frames already exported with the same inputs are skipped unless ``force``. Frames
-    are merged on ``jobs`` processes (None = every core); the files are the same, byte
-    for byte, whatever the number of processes.
+    are merged on ``jobs`` threads (None = every core; decoding, dilation and encoding
+    release the GIL); the files are the same, byte for byte, whatever the number.
 
     Raises:
         MaskStoreError: A session mask is missing, unreadable or of the wrong size.

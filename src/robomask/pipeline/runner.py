@@ -104,7 +104,7 @@ class Pipeline:
     def merge(self, scene_name: str | Scene, *, force: bool = False, jobs: int | None = None,
               on_progress: ProgressCallback | None = None) -> MergeResult:
         """Merge the two session results of one scene into the export folder on ``jobs``
-        processes (None = every core)."""
+        threads (None = every core)."""
         return merge_scene(self.scene(scene_name), self.config, force=force, jobs=jobs,
                            on_progress=on_progress)
 

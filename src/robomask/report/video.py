@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
 import numpy as np
 
 from robomask.config import Config
@@ -16,6 +16,9 @@ from robomask.progress import ProgressCallback, Ticker
 from robomask.report.outputs import SceneOutputs
 from robomask.report.overlay import draw_label, fit_size, render_frame
 from robomask.scenes import Scene
+
+if TYPE_CHECKING:
+    import av
 
 DEFAULT_FPS = 30.0
 
@@ -32,6 +35,8 @@ def estimate_fps(stems: list[str], default: float = DEFAULT_FPS) -> float:
 
 def _open_stream(container: av.container.OutputContainer, fps: float, size_wh: tuple[int, int]):
     """An H.264 stream (libx264) when PyAV has it, else MPEG-4 part 2; yuv420p."""
+    import av
+
     rate = Fraction(fps).limit_denominator(1001)
     if "libx264" in av.codecs_available:
         stream = container.add_stream("libx264", rate=rate,
@@ -60,6 +65,8 @@ def write_overlay_video(scene: Scene, config: Config, out: str | Path, *,
     Returns:
         ``out`` as a Path. Width and height are cut to even numbers (yuv420p needs them).
     """
+    import av  # PyAV (a base dependency) takes ~0.1 s to import: only when writing a video
+
     out = Path(out)
     outputs = SceneOutputs(scene, config)
     fw, fh = fit_size(outputs.size_wh, width)
