@@ -45,3 +45,14 @@ def test_series_without_csv_or_export(make_scene):
     assert s.per_object == {"arm": False, "gripper": False} and s.objects == {}
     assert s.present == {"arm": True, "gripper": True, "export": False}
     assert "export" not in s.stages
+
+
+def test_several_threads_measure_the_same_numbers_as_one(make_scene):
+    fx, sc = build_qa_scene(make_scene, ["lost", "far", "swap"], num_frames=40)
+    one, two = (measure_scene(sc, fx.config, jobs=j) for j in (1, 3))
+    for stage in one.stages:
+        assert np.array_equal(one.stages[stage].area_px, two.stages[stage].area_px)
+        assert np.array_equal(one.stages[stage].parts, two.stages[stage].parts)
+    assert np.array_equal(one.gripper_gap_px, two.gripper_gap_px, equal_nan=True)
+    for obj_id, s in one.objects.items():
+        assert np.array_equal(s.gap_px, two.objects[obj_id].gap_px, equal_nan=True)

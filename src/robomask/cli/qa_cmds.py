@@ -10,6 +10,7 @@ import typer
 
 from robomask.cli.common import (
     ConfigOption,
+    CoresOption,
     ProgressView,
     SceneOption,
     ScenesOption,
@@ -92,6 +93,7 @@ def report(
         help="Write the HTML pages and thumbnails (--no-html: flags.json only).")] = True,
     fail_above: Annotated[int | None, typer.Option(
         min=0, help="Exit 1 when any scene has more than this many flagged frames.")] = None,
+    jobs: CoresOption = None,
 ) -> None:
     """Flag frames whose masks need a look; write a static HTML report and flags.json."""
     cfg = open_config(config)
@@ -99,10 +101,10 @@ def report(
     folder = out or cfg.output_dir / "qa_report"
     with ProgressView() as view:
         if html:
-            results = write_report(chosen, cfg, folder, config_path=str(config),
+            results = write_report(chosen, cfg, folder, config_path=str(config), jobs=jobs,
                                    on_progress=view)
         else:
-            results = [scan_scene(s, cfg, on_progress=view) for s in chosen]
+            results = [scan_scene(s, cfg, jobs=jobs, on_progress=view) for s in chosen]
     data = report_json(results, cfg, str(config))
     if not html:
         write_json(folder / "flags.json", data)

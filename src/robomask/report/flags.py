@@ -341,12 +341,13 @@ def detect(series: SceneSeries, config: Config) -> SceneFlags:
     return SceneFlags(series.scene, series.n_frames, flags, keyframes(flags), notes)
 
 
-def scan_scene(scene: Scene, config: Config, *,
+def scan_scene(scene: Scene, config: Config, *, jobs: int | None = None,
                on_progress: ProgressCallback | None = None) -> SceneFlags:
-    """Measure ``scene``'s masks and flag the frames that need a look.
+    """Measure ``scene``'s masks on ``jobs`` threads (None = every core) and flag the
+    frames that need a look.
 
     Example:
         >>> flags = scan_scene(scene(cfg, "scene_0018"), cfg)  # doctest: +SKIP
         >>> if flags.flagged_frames > 20: requeue(flags.scene)  # doctest: +SKIP
     """
-    return detect(measure_scene(scene, config, on_progress=on_progress), config)
+    return detect(measure_scene(scene, config, jobs=jobs, on_progress=on_progress), config)

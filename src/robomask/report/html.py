@@ -143,10 +143,11 @@ def _scene_body(series: SceneSeries, result: SceneFlags, thumbs: list[int],
 
 
 def write_scene_page(scene: Scene, config: Config, out_dir: Path, *,
-                     config_path: str = "mask_config.yaml",
+                     config_path: str = "mask_config.yaml", jobs: int | None = None,
                      on_progress: ProgressCallback | None = None) -> SceneFlags:
-    """Scan ``scene`` and write ``{out_dir}/{scene}.html`` with its thumbnails."""
-    series = measure_scene(scene, config, on_progress=on_progress)
+    """Scan ``scene`` (on ``jobs`` threads, None = every core) and write
+    ``{out_dir}/{scene}.html`` with its thumbnails."""
+    series = measure_scene(scene, config, jobs=jobs, on_progress=on_progress)
     result = detect(series, config)
     thumbs = thumb_frames(series.n_frames, config.vis_frame_stride, result.flags,
                           result.keyframes)
@@ -199,7 +200,7 @@ def report_json(results: Sequence[SceneFlags], config: Config,
 
 
 def write_report(scenes: Sequence[Scene], config: Config, out_dir: str | Path, *,
-                 config_path: str = "mask_config.yaml",
+                 config_path: str = "mask_config.yaml", jobs: int | None = None,
                  on_progress: ProgressCallback | None = None) -> list[SceneFlags]:
     """Write the whole report for ``scenes`` into ``out_dir``; returns each scene's flags.
 
@@ -207,7 +208,7 @@ def write_report(scenes: Sequence[Scene], config: Config, out_dir: str | Path, *
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    results = [write_scene_page(s, config, out, config_path=config_path,
+    results = [write_scene_page(s, config, out, config_path=config_path, jobs=jobs,
                                 on_progress=on_progress) for s in scenes]
     write_index(results, out, config)
     write_json(out / "flags.json", report_json(results, config, config_path))

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from robomask.config import Config
+from robomask.parallel import map_frames
 from robomask.progress import ProgressCallback, Ticker
 from robomask.report.outputs import STAGES, SceneOutputs
 from robomask.scenes import Scene
@@ -124,17 +125,62 @@ def _object_series(outputs: SceneOutputs, stage: str, n: int) -> dict[int, Objec
     return series
 
 
-def measure_scene(scene: Scene, config: Config, *,
+@dataclass(frozen=True)
+class _ScanJob:
+    """What measuring one frame needs (shared by the workers)."""
+
+    outputs: SceneOutputs
+    stages: tuple[str, ...]
+    factor: int
+    min_cells: float
+    boxes: dict[int, list[tuple[int, int, int, int, int]]]
+
+
+@dataclass(frozen=True)
+class _FrameNumbers:
+    """One frame's numbers: stage -> (area_px, parts); gaps in pixels (NaN: none)."""
+
+    stages: dict[str, tuple[int, int]]
+    gripper_gap_px: float
+    object_gap_px: dict[int, float]
+
+
+def _measure_frame(job: _ScanJob, i: int) -> _FrameNumbers:
+    grids: dict[str, np.ndarray] = {}
+    numbers: dict[str, tuple[int, int]] = {}
+    for stage in job.stages:
+        mask = job.outputs.mask(stage, i)
+        if mask is None:
+            continue
+        grids[stage] = to_grid(mask, job.factor)
+        numbers[stage] = (int(np.count_nonzero(mask)), _parts(grids[stage], job.min_cells)[0])
+    gap, object_gaps = math.nan, {}
+    arm, grip = grids.get("arm"), grids.get("gripper")
+    if arm is not None and grip is not None and arm.any() and grip.any():
+        f = job.factor
+        dist = cv2.distanceTransform((~arm).view(np.uint8), cv2.DIST_L2, 3)
+        _, labels, keep = _parts(grip, job.min_cells)
+        if keep:
+            gap = f * max(float(dist[labels == k].min()) for k in keep)
+        for obj_id, x0, y0, x1, y1 in job.boxes.get(i, ()):
+            box = (slice(y0 // f, -(-y1 // f)), slice(x0 // f, -(-x1 // f)))
+            inside = grip[box]
+            if inside.any():
+                object_gaps[obj_id] = f * float(dist[box][inside].min())
+    return _FrameNumbers(numbers, gap, object_gaps)
+
+
+def measure_scene(scene: Scene, config: Config, *, jobs: int | None = None,
                   on_progress: ProgressCallback | None = None) -> SceneSeries:
     """Read every mask of ``scene`` once and return its :class:`SceneSeries`.
 
-    Frames are not decoded; masks are read one frame at a time.
+    Frames are not decoded; masks are read one frame at a time, on ``jobs`` threads
+    (None = every core; the numbers are the same for any number).
     """
     outputs = SceneOutputs(scene, config)
     n, (w, h) = len(outputs), outputs.size_wh
     min_area_px = config.qa_min_area_frac * w * h
     factor = grid_factor((w, h))
-    min_cells = min_area_px / factor ** 2
     series = SceneSeries(scene.name, (w, h), dict(outputs.present),
                          gripper_gap_px=np.full(n, np.nan), min_area_px=min_area_px)
     for stage in STAGES:
@@ -149,27 +195,15 @@ def measure_scene(scene: Scene, config: Config, *,
         if r.area_px > 0:
             boxes[r.frame_index].append((r.obj_id, r.x0, r.y0, r.x1, r.y1))
 
+    job = _ScanJob(outputs, tuple(series.stages), factor, min_area_px / factor ** 2,
+                   dict(boxes))
     ticker = Ticker(f"{scene.name}/qa-scan", n, on_progress)
-    for i in range(n):
-        grids: dict[str, np.ndarray] = {}
-        for stage, s in series.stages.items():
-            mask = outputs.mask(stage, i)
-            if mask is None:
-                continue
-            s.area_px[i] = np.count_nonzero(mask)
-            grids[stage] = to_grid(mask, factor)
-            s.parts[i] = _parts(grids[stage], min_cells)[0]
-        arm, grip = grids.get("arm"), grids.get("gripper")
-        if arm is not None and grip is not None and arm.any() and grip.any():
-            dist = cv2.distanceTransform((~arm).view(np.uint8), cv2.DIST_L2, 3)
-            _, labels, keep = _parts(grip, min_cells)
-            if keep:
-                series.gripper_gap_px[i] = factor * max(float(dist[labels == k].min())
-                                                         for k in keep)
-            for obj_id, x0, y0, x1, y1 in boxes.get(i, ()):
-                box = (slice(y0 // factor, -(-y1 // factor)), slice(x0 // factor, -(-x1 // factor)))
-                inside = grip[box]
-                if inside.any():
-                    series.objects[obj_id].gap_px[i] = factor * float(dist[box][inside].min())
+    for i, got in enumerate(map_frames(_measure_frame, job, range(n), jobs=jobs)):
+        for stage, (area, parts) in got.stages.items():
+            series.stages[stage].area_px[i] = area
+            series.stages[stage].parts[i] = parts
+        series.gripper_gap_px[i] = got.gripper_gap_px
+        for obj_id, gap in got.object_gap_px.items():
+            series.objects[obj_id].gap_px[i] = gap
         ticker.advance()
     return series
