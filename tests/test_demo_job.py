@@ -42,3 +42,34 @@ def test_demo_outputs_match_ground_truth(demo_dir):
     assert result.iou["gripper"] >= 0.92
     assert result.iou["export"] >= 0.95
 
+
+
+def test_demo_never_overwrites_a_users_file_without_force(tmp_path, capsys):
+    user_config = "task_name: mine\ndata_base_dir: /d\nexport_base_dir: /e\nbackend: sam3\n" \
+                  "arm_obj_id: 7\n"
+    (tmp_path / "mask_config.yaml").write_text(user_config)
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--dir", str(tmp_path)])
+    out = capsys.readouterr()
+    assert exc.value.code == 2
+    assert "mask_config.yaml" in out.err and "--force" in out.err
+    assert (tmp_path / "mask_config.yaml").read_text() == user_config
+    assert not (tmp_path / "data").exists()  # refused before writing anything
+
+
+def test_demo_refuses_an_edited_demo_file_and_foreign_frames(tmp_path):
+    from robomask.demo import make_demo_scene
+    from robomask.errors import OverwriteError
+
+    demo = make_demo_scene(tmp_path, num_frames=4, size_wh=(64, 48))
+    make_demo_scene(tmp_path, num_frames=4, size_wh=(64, 48))  # its own files: replaced
+    prompts = demo.camera_dir / "annotation_prompts_arm_points.json"
+    prompts.write_text(prompts.read_text().replace('"labels"', ' "labels"'))  # user edit
+    with pytest.raises(OverwriteError, match="annotation_prompts_arm_points.json"):
+        make_demo_scene(tmp_path, num_frames=4, size_wh=(64, 48))
+    make_demo_scene(tmp_path, num_frames=4, size_wh=(64, 48), force=True)
+    foreign = demo.camera_dir / "color" / "holiday.png"
+    foreign.write_bytes(b"user photo")
+    with pytest.raises(OverwriteError, match="holiday.png"):
+        make_demo_scene(tmp_path, num_frames=4, size_wh=(64, 48))
+    assert foreign.read_bytes() == b"user photo"

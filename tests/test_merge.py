@@ -8,7 +8,7 @@ import pytest
 
 from conftest import spec_dilate, spec_export, spec_structure
 from robomask.config import load_config
-from robomask.errors import MaskStoreError, MergeError
+from robomask.errors import MaskStoreError, MergeError, StageNotReadyError
 from robomask.pipeline.merge import combine, dilate, merge_frame, merge_scene
 from robomask.scenes import scene
 
@@ -161,7 +161,7 @@ def test_empty_gripper_everywhere_fails(make_scene):
 def test_missing_session_mask_fails_naming_folder_and_frame(make_scene):
     sc = make_scene()
     (sc.out_dir / f"{sc.name}_ckpt_arm" / "00005.png").unlink()
-    with pytest.raises(MergeError, match=r"_ckpt_arm.*frame 5"):
+    with pytest.raises(StageNotReadyError, match=r"_ckpt_arm.*frame 5"):
         merge_scene(scene(sc.config, sc.name), sc.config)
 
 

@@ -29,6 +29,14 @@ class RobomaskError(Exception):
         return f"{self.message} (hint: {self.hint})" if self.hint else self.message
 
 
+class DiskFullError(RobomaskError):
+    """A write failed for lack of space (or quota); nothing after it can succeed."""
+
+
+class OverwriteError(RobomaskError):
+    """A command would replace a file it did not write; ``--force`` allows it."""
+
+
 class ConfigError(RobomaskError):
     """mask_config.yaml is missing, unreadable or holds an invalid value."""
 
@@ -55,6 +63,10 @@ class BackendError(RobomaskError):
 
 class SessionError(RobomaskError):
     """A segmentation session failed in a way the user can act on."""
+
+
+class StageNotReadyError(RobomaskError):
+    """A stage's input (a session's masks) is interrupted, stale, incomplete or missing."""
 
 
 class MergeError(RobomaskError):

@@ -18,7 +18,14 @@ from typing import Any, Literal
 import numpy as np
 
 from robomask.errors import PromptError
-from robomask.io.atomic import write_json
+from robomask.io.atomic import (
+    TMP_SUFFIX,
+    finish_group,
+    json_bytes,
+    remove_stale_temporaries,
+    write_group,
+    write_json,
+)
 
 FORMAT = "sam3.annotation_prompts.v1"
 ARM_KEY = "ARM_CABLE_INITIAL_PROMPTS"
@@ -28,6 +35,9 @@ RIGHT_KEY = "GRIPPER_RIGHT_KEYFRAME_PROMPTS"
 PROMPT_KEYS = (ARM_KEY, ARM2_KEY, LEFT_KEY, RIGHT_KEY)
 LEGACY_ARM_KEYS = ("ARM_LEFT_INITIAL_PROMPTS", "ARM_RIGHT_INITIAL_PROMPTS")
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"arm": (ARM_KEY,), "gripper": (LEFT_KEY, RIGHT_KEY)}
+
+PROMPT_FILE_GLOB = "annotation_prompts_*.json"
+PAIR_JOURNAL = ".annotation_prompts.journal"  # pending renames of a pair save
 
 CoordType = Literal["abs", "rel"]
 
@@ -182,8 +192,13 @@ def parse_prompt_map(data: Any, *, source: str, kind: str | None = None) -> Prom
 
 
 def read_prompts(path: Path | str, *, kind: str | None = None) -> PromptSet:
-    """Read a prompt file; errors name the file, the line and column, key or entry."""
+    """Read a prompt file; errors name the file, the line and column, key or entry.
+
+    A pair save (:func:`write_prompt_pair`) killed half-way is finished first, so that
+    the file read matches its partner.
+    """
     path = Path(path)
+    finish_group(path.parent / PAIR_JOURNAL)
     if not path.is_file():
         raise PromptError(f"{path}: expected a prompt file, got nothing there")
     try:
@@ -199,3 +214,23 @@ def read_prompts(path: Path | str, *, kind: str | None = None) -> PromptSet:
 def write_prompts(path: Path | str, prompts: PromptSet) -> None:
     """Write ``prompts`` in the wrapped format, atomically."""
     write_json(Path(path), prompts.to_json())
+
+
+def write_prompt_pair(arm_path: Path, arm: PromptSet, gripper_path: Path,
+                      gripper: PromptSet) -> None:
+    """Write the arm and gripper files of one camera folder as a pair: a kill at any
+    moment leaves both old or both new (once :func:`recover_prompt_pair` or a read ran).
+    """
+    arm_path, gripper_path = Path(arm_path), Path(gripper_path)
+    if arm_path.parent != gripper_path.parent:
+        raise PromptError(f"{gripper_path}: expected it beside {arm_path}, got another folder")
+    write_group({arm_path: json_bytes(arm.to_json()), gripper_path: json_bytes(gripper.to_json())},
+                arm_path.parent / PAIR_JOURNAL)
+
+
+def recover_prompt_pair(folder: Path) -> bool:
+    """At start-up: finish a pair save that was killed after its commit point, else drop
+    the temporaries of one killed before it. True when a save was finished."""
+    finished = finish_group(Path(folder) / PAIR_JOURNAL)
+    remove_stale_temporaries(Path(folder), f".{PROMPT_FILE_GLOB}.*{TMP_SUFFIX}")
+    return finished

@@ -3,7 +3,8 @@
 One :class:`AnnotationState` holds the four prompt lists of a scene (SPEC section 4) as
 a :class:`~robomask.prompts.PromptSet`. Clicks arrive as (x, y) pixels; a click on an
 entry read from disk keeps that entry's ``coord_type``, a new entry is ``"abs"``. Saving
-writes the arm file (ARM keys) and the gripper file (gripper keys) atomically.
+writes the arm file (ARM keys) and the gripper file (gripper keys) as one atomic pair;
+opening a scene finishes a save killed half-way and removes stale temporaries.
 Not thread-safe by itself: the server serialises calls with a lock.
 """
 
@@ -29,7 +30,8 @@ from robomask.prompts import (
     PromptEntry,
     PromptSet,
     read_prompts,
-    write_prompts,
+    recover_prompt_pair,
+    write_prompt_pair,
 )
 from robomask.scenes import Scene
 
@@ -133,6 +135,7 @@ class AnnotationState:
         self.num_frames = num_frames
         self.mode = mode
         self.objects = annotated_objects(config)
+        recover_prompt_pair(scene.camera_dir)
         self.prompts, self.load_notes = (load_prompts(scene) if mode == "append"
                                          else (PromptSet(), []))
         self.dirty = False
@@ -225,11 +228,10 @@ class AnnotationState:
 
     # --- save ---
     def save(self) -> list[str]:
-        """Write both prompt files atomically; returns their paths."""
-        arm = self.prompts.only(ARM_FILE_KEYS)
-        grip = self.prompts.only(GRIPPER_FILE_KEYS)
-        write_prompts(self.scene.arm_prompts_path, arm)
-        write_prompts(self.scene.gripper_prompts_path, grip)
+        """Write both prompt files as a pair (both old or both new after a kill); returns
+        their paths."""
+        write_prompt_pair(self.scene.arm_prompts_path, self.prompts.only(ARM_FILE_KEYS),
+                          self.scene.gripper_prompts_path, self.prompts.only(GRIPPER_FILE_KEYS))
         with self.saved:
             self.dirty = False
             self.saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -7,14 +7,16 @@ from typing import Annotated
 
 import typer
 
-from robomask.cli.common import ForceOption, ProgressView, console
+from robomask.cli.common import ProgressView, console
 from robomask.cli.run_cmds import print_summary
 
 
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where to write the demo.")] = Path(
         "robomask_demo"),
-    force: ForceOption = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite files in --dir that the demo did not write; redo every "
+        "stage.")] = False,
 ) -> None:
     """Make a synthetic robot scene and run arm, gripper and merge on it (opencv backend)."""
     from robomask.demo.job import run_demo

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 
@@ -44,6 +45,11 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v",
     logging.getLogger("robomask").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+def _print_error(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+                      soft_wrap=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a :class:`RobomaskError` becomes ``error: ...`` and exit code 2."""
     handler = RichHandler(console=err_console, show_time=False, show_path=False)
@@ -57,9 +63,13 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("aborted")
         sys.exit(130)
     except RobomaskError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
-                          soft_wrap=True)
+        _print_error(str(exc))
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        _print_error(f"no space left on {exc.filename or 'the output device'} ({exc.strerror})")
+        sys.exit(RobomaskError.exit_code)
     sys.exit(rc if isinstance(rc, int) else 0)
 
 

@@ -41,11 +41,15 @@ def run_demo(root: Path, *, force: bool = False,
     """Write the demo scene under ``root`` and run arm, gripper and merge on it.
 
     A second call finds every stage done and skips it (the scene is regenerated
-    byte-identically), unless ``force``.
+    byte-identically), unless ``force``, which also overwrites files in ``root`` that
+    the demo did not write (without it they stop the demo).
+
+    Raises:
+        OverwriteError: A file in the way is not the demo's and ``force`` is off.
     """
     from robomask.demo import make_demo_scene
 
-    demo = make_demo_scene(Path(root))
+    demo = make_demo_scene(Path(root), force=force)
     config_path = Path(root) / "mask_config.yaml"
     cfg = load_config(config_path)
     with Pipeline(cfg) as pipe:

@@ -20,14 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from robomask.config import render_template
 from robomask.demo.clicks import clicks_from_parts
+from robomask.demo.owned import OwnedFiles
 from robomask.demo.synth import draw_frame, table_texture
-from robomask.io.atomic import write_json
-from robomask.io.maskstore import MaskStore
+from robomask.io.atomic import json_bytes
+from robomask.io.frames import encode_image
+from robomask.io.maskstore import MaskStore, encode_png
 from robomask.prompts import ARM_KEY, RIGHT_KEY, PromptEntry, PromptSet
 from robomask.scenes import ARM_PROMPTS_FILE, GRIPPER_PROMPTS_FILE
 
@@ -72,17 +73,22 @@ class DemoScene:
 
 
 def make_demo_scene(root: Path, *, num_frames: int = 90, size_wh: tuple[int, int] = (640, 360),
-                    seed: int = 0) -> DemoScene:
-    """Write the demo scene under ``root`` (created if needed).
+                    seed: int = 0, force: bool = False) -> DemoScene:
+    """Write the demo scene under ``root`` (created if needed), every file atomically.
 
-    Files of an earlier demo scene there are replaced, and its frames and ground-truth
-    PNGs removed first.
+    Files an earlier demo wrote there are replaced, and its frames and ground-truth
+    PNGs removed first; any other file in the way (a user's mask_config.yaml, a demo
+    file edited since) stops the demo before it writes anything, unless ``force``.
 
     Args:
         root: Output folder.
         num_frames: Frames to draw (>= 3).
         size_wh: (width, height) of the frames in pixels.
         seed: Seed of the table texture and the motion phases.
+        force: Overwrite files the demo did not write.
+
+    Raises:
+        OverwriteError: A file in the way is not the demo's and ``force`` is off.
     """
     if num_frames < 3:
         raise ValueError(f"num_frames: expected >= 3, got {num_frames}")
@@ -90,21 +96,24 @@ def make_demo_scene(root: Path, *, num_frames: int = 90, size_wh: tuple[int, int
     cam = root / "data" / TASK / "train" / SCENE / f"cam_{CAMERA}"
     color = cam / "color"
     gt_dirs = {k: root / "ground_truth" / SCENE / k for k in ("arm", "gripper")}
-    for folder in (color, *gt_dirs.values()):  # no stale frames from an earlier call
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.png"):
-            old.unlink()
     stores = {k: _store(d, size_wh, num_frames) for k, d in gt_dirs.items()}
+    stamps = [FIRST_TIMESTAMP_MS + round(i * 1000 / FPS) for i in range(num_frames)]
+    config_path = root / "mask_config.yaml"
+    owned = OwnedFiles(root, force=force)
+    planned = [config_path, cam / ARM_PROMPTS_FILE, cam / GRIPPER_PROMPTS_FILE,
+               *(color / f"{t}.png" for t in stamps),
+               *(st.path(i) for st in stores.values() for i in range(num_frames))]
+    for old in owned.check(planned, cleared=(color, *gt_dirs.values())):
+        old.unlink()  # no stale frames from an earlier call
     keyframes = (0, num_frames // 2, num_frames - 1)
     table = table_texture(size_wh, seed)
     prompts = {"arm": PromptSet(), "gripper": PromptSet()}
     for i in range(num_frames):
         frame = draw_frame(i, num_frames, size_wh, seed, table)
-        stamp = FIRST_TIMESTAMP_MS + round(i * 1000 / FPS)
-        cv2.imwrite(str(color / f"{stamp}.png"), frame.rgb[..., ::-1])
+        owned.write(color / f"{stamps[i]}.png", encode_image(frame.rgb, ".png"))
         masks = {"arm": frame.arm, "gripper": frame.gripper}
         for kind, store in stores.items():
-            store.write(i, masks[kind])
+            owned.write(store.path(i), encode_png(masks[kind]))
         if i in keyframes:
             for kind, (key, obj_id) in (("arm", (ARM_KEY, ARM_ID)),
                                         ("gripper", (RIGHT_KEY, GRIPPER_RIGHT_ID))):
@@ -117,15 +126,15 @@ def make_demo_scene(root: Path, *, num_frames: int = 90, size_wh: tuple[int, int
     for kind, name in (("arm", ARM_PROMPTS_FILE), ("gripper", GRIPPER_PROMPTS_FILE)):
         doc = prompts[kind].to_json()
         doc["created_at_utc"] = CREATED_AT  # a fixed stamp keeps the files reproducible
-        write_json(cam / name, doc)
-    config_path = root / "mask_config.yaml"
-    config_path.write_text(render_template(
+        owned.write(cam / name, json_bytes(doc))
+    owned.write(config_path, render_template(
         task_name=TASK, scene_name=SCENE, data_base_dir="data", export_base_dir="masks",
         sam3_checkpoint=None, backend="opencv", camera=CAMERA, arm_obj_id=ARM_ID,
         arm_obj_id_2=None, gripper_left_obj_id=2, gripper_right_obj_id=GRIPPER_RIGHT_ID,
         export_arm_dilate_radius=5, export_gripper_dilate_radius=5,
         cuda_visible_devices="0", cuda_visible_devices_arm="0",
-        cuda_visible_devices_gripper="0"), encoding="utf-8")
+        cuda_visible_devices_gripper="0").encode("utf-8"))
+    owned.save()
     return DemoScene(root, config_path, SCENE, cam, gt_dirs, num_frames, tuple(size_wh),
                      keyframes)
 

@@ -7,8 +7,9 @@ than one decoded frame in memory.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -41,11 +42,22 @@ class FrameSource(Protocol):
     def describe(self, frame_index: int) -> str: ...
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,30}")  # ASCII digits: isdigit() also takes "²"
+
+
+def integer_stems(stems: Sequence[str]) -> list[int] | None:
+    """The stems as integers when every one is a plain decimal number (timestamps,
+    ``00042``, ``-3``), else None (``--5``, ``²``, ``frame_1``)."""
+    if not all(_INTEGER.fullmatch(s) for s in stems):
+        return None
+    return [int(s) for s in stems]
+
+
 def sort_frame_names(names: list[str]) -> list[str]:
     """Integer-stem order when every stem is an integer (timestamps), else name order."""
-    stems = [Path(n).stem for n in names]
-    if names and all(s.lstrip("-").isdigit() for s in stems):
-        return [n for _, n in sorted(zip((int(s) for s in stems), names, strict=True))]
+    values = integer_stems([Path(n).stem for n in names])
+    if names and values is not None:
+        return [n for _, n in sorted(zip(values, names, strict=True))]
     return sorted(names)
 
 
@@ -259,3 +271,11 @@ def open_frames(path: Path) -> FrameSource:
     if path.suffix.lower() in VIDEO_SUFFIXES:
         return VideoFileFrames(path)
     return FolderFrames(path)
+
+
+def encode_image(rgb: np.ndarray, suffix: str = ".png", params: tuple[int, ...] = ()) -> bytes:
+    """Encode an RGB uint8 (height, width, 3) frame as ``suffix`` (".png", ".jpg")."""
+    ok, buf = cv2.imencode(suffix, np.ascontiguousarray(rgb[..., ::-1]), list(params))
+    if not ok:  # pragma: no cover - cv2 only fails on invalid arrays
+        raise FrameError(f"expected an encodable {suffix} frame, got shape {rgb.shape}")
+    return buf.tobytes()

@@ -12,6 +12,7 @@ from robomask.config import Config
 from robomask.errors import MergeError
 from robomask.io.maskstore import MaskStore
 from robomask.parallel import map_frames
+from robomask.pipeline.ready import require_sessions_done
 from robomask.pipeline.state import StageState, fingerprint
 from robomask.progress import ProgressCallback, Ticker
 from robomask.scenes import Scene
@@ -132,7 +133,8 @@ def merge_scene(scene: Scene, config: Config, *, force: bool = False, jobs: int 
     release the GIL); the files are the same, byte for byte, whatever the number.
 
     Raises:
-        MaskStoreError: A session mask is missing, unreadable or of the wrong size.
+        StageNotReadyError: A session is interrupted, stale, incomplete or missing.
+        MaskStoreError: A session mask is unreadable or of the wrong size.
         MergeError: The gripper mask is empty in every frame.
     """
     t0 = time.perf_counter()
@@ -142,12 +144,7 @@ def merge_scene(scene: Scene, config: Config, *, force: bool = False, jobs: int 
     out = scene.store("export", frames)
     state = StageState(scene.state_dir, "export")
     fp = merge_fingerprint(scene, config)
-    for store in (arm, grip):
-        missing = store.missing()
-        if missing:
-            raise MergeError(f"{store.root}: expected {len(store)} session masks, got "
-                             f"{len(store) - len(missing)} (first missing: frame {missing[0]})",
-                             hint="run 'robomask segment' for this scene first")
+    require_sessions_done(scene, config, frames)
     _require_gripper_somewhere(grip, config.export_mode)
 
     marker = state.read()

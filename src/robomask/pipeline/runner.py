@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from robomask.backends import Backend, build_backend
 from robomask.config import Config, Stage, load_config
-from robomask.errors import RobomaskError
+from robomask.errors import DiskFullError, RobomaskError
 from robomask.pipeline.merge import MergeResult, merge_scene
 from robomask.pipeline.sessions import SessionResult, run_session
 from robomask.progress import ProgressCallback
@@ -114,7 +114,8 @@ class Pipeline:
         """Run ``stages`` of one scene in order; stops at the first failed stage.
 
         Returns one :class:`StageReport` per stage attempted. User errors become failed
-        reports; other exceptions (bugs, Ctrl-C) propagate.
+        reports; a full disk (:class:`~robomask.errors.DiskFullError`) and other
+        exceptions (bugs, Ctrl-C) propagate.
         """
         reports: list[StageReport] = []
         name = scene_name.name if isinstance(scene_name, Scene) else scene_name
@@ -130,6 +131,8 @@ class Pipeline:
                     r = self.segment(scene_name, stage, force=force, on_progress=on_progress)
                     reports.append(StageReport(name, stage, "skipped" if r.skipped else "done",
                                                r.frames, r.seconds, "; ".join(r.warnings)))
+            except DiskFullError:
+                raise  # every later write fails too: stop the whole run
             except RobomaskError as exc:
                 log.error("%s/%s failed: %s", name, stage, exc)
                 reports.append(StageReport(name, stage, "failed", 0,

@@ -13,10 +13,12 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from robomask.io.atomic import write_json
 from robomask.io.maskstore import MaskStore
+
+StageStatus = Literal["done", "stale", "interrupted", "partial", "missing", "error"]
 
 
 def fingerprint(*parts: Any) -> str:
@@ -53,14 +55,33 @@ class StageState:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
+    def status(self, fp: str | None, store: MaskStore) -> StageStatus:
+        """``done``, ``stale``, ``interrupted``, ``partial`` or ``missing``.
+
+        Args:
+            fp: Fingerprint of the current inputs; None compares none (a marker saying
+                done, with every mask present, is done).
+            store: The stage's mask folder.
+
+        With no marker, a complete folder is notebook-era output and counts as done.
+        A marker saying ``running`` is a run killed or failed part-way: ``interrupted``.
+        """
+        marker = self.read()
+        if marker is None:
+            if store.root.is_dir() and store.is_complete():
+                return "done"
+            return "partial" if store.root.is_dir() and len(store.missing()) < len(store) \
+                else "missing"
+        if marker.get("status") == "running":
+            return "interrupted"
+        if marker.get("status") != "done" or (fp is not None and marker.get("fingerprint") != fp):
+            return "stale"
+        return "done" if store.is_complete() else "partial"
+
     def is_done(self, fp: str, store: MaskStore) -> bool:
         """True when the marker says done with fingerprint ``fp`` and no mask is missing,
         or when there is no marker and ``store`` is a complete notebook-era folder."""
-        marker = self.read()
-        if marker is None:
-            return store.root.is_dir() and store.is_complete()
-        return marker.get("status") == "done" and marker.get("fingerprint") == fp and \
-            store.is_complete()
+        return self.status(fp, store) == "done"
 
     def done_fingerprint(self) -> str | None:
         """The fingerprint of a finished stage (for downstream fingerprints)."""

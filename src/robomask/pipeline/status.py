@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from robomask.config import Config
 from robomask.errors import RobomaskError
-from robomask.io.maskstore import MaskStore
 from robomask.pipeline.merge import merge_fingerprint
-from robomask.pipeline.sessions import plan_session, session_fingerprint
-from robomask.pipeline.state import StageState
+from robomask.pipeline.ready import SESSION_STAGES, session_status
+from robomask.pipeline.state import StageState, StageStatus
 from robomask.scenes import scene as get_scene
-
-StageStatus = Literal["done", "stale", "interrupted", "partial", "missing", "error"]
 
 
 @dataclass(frozen=True)
@@ -35,36 +31,27 @@ class SceneStatus:
     message: str = ""
 
 
-def _stage_status(state: StageState, fp: str, store: MaskStore) -> StageStatus:
-    if state.is_done(fp, store):
-        return "done"
-    marker = state.read()
-    if marker is None:
-        return "partial" if store.root.is_dir() and len(store.missing()) < len(store) \
-            else "missing"
-    return "interrupted" if marker.get("status") == "running" else "stale"
-
-
 def scene_status(config: Config, name: str) -> SceneStatus:
-    """The :class:`SceneStatus` of scene ``name`` (reads prompt files, loads no model)."""
+    """The :class:`SceneStatus` of scene ``name`` (reads prompt files, loads no model).
+
+    The export counts as done only while both sessions are: an export made from a
+    session that was later re-run (or interrupted) is ``stale``.
+    """
     stages: dict[str, StageStatus] = {}
     message = ""
     try:
         s = get_scene(config, name)
         frames = s.frames()
-        for stage in ("arm", "gripper"):
-            store = s.store(stage, frames)
-            state = StageState(s.state_dir, stage)
+        for stage in SESSION_STAGES:
             try:
-                fp = session_fingerprint(stage, plan_session(stage, s, config, frames), config,
-                                         frames)
+                stages[stage] = session_status(stage, s, config, frames)
             except RobomaskError as exc:
                 stages[stage] = "error"
                 message = str(exc)
-                continue
-            stages[stage] = _stage_status(state, fp, store)
-        stages["export"] = _stage_status(StageState(s.state_dir, "export"),
-                                         merge_fingerprint(s, config), s.store("export", frames))
+        export = StageState(s.state_dir, "export").status(merge_fingerprint(s, config),
+                                                          s.store("export", frames))
+        sessions_done = all(stages[k] == "done" for k in SESSION_STAGES)
+        stages["export"] = "stale" if export == "done" and not sessions_done else export
     except RobomaskError as exc:
         return SceneStatus(name, {k: "error" for k in ("arm", "gripper", "export")}, 0, str(exc))
     return SceneStatus(name, stages, len(frames), message)

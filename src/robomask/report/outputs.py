@@ -12,6 +12,7 @@ from robomask.errors import MaskStoreError
 from robomask.io.frames import FrameSource
 from robomask.io.maskstore import MaskStore
 from robomask.io.objstats import ObjectStats, read_object_stats
+from robomask.pipeline.ready import require_sessions_done
 from robomask.scenes import Scene
 
 log = logging.getLogger(__name__)
@@ -29,16 +30,22 @@ class SceneOutputs:
 
     A stage is *present* when its folder holds at least one mask PNG. Masks are read
     per frame and never cached, so memory does not grow with the length of the scene.
+    A session that was interrupted or made with other inputs is refused (its folder may
+    mix two runs); a missing or incomplete one is shown with its gaps flagged.
 
     Args:
         scene: The scene.
         config: The config (for object ids and the export mode).
+
+    Raises:
+        StageNotReadyError: A session is interrupted or stale.
     """
 
     def __init__(self, scene: Scene, config: Config) -> None:
         self.scene = scene
         self.config = config
         self.frames: FrameSource = scene.frames()
+        require_sessions_done(scene, config, self.frames, incomplete_ok=True)
         self.stores: dict[str, MaskStore] = {k: scene.store(k, self.frames) for k in STAGES}
         self.present = {k: s.root.is_dir() and any(s.root.glob("*.png"))
                         for k, s in self.stores.items()}

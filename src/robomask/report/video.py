@@ -3,7 +3,6 @@ burnt in), encoded frame by frame with PyAV so memory does not grow with length.
 
 from __future__ import annotations
 
-import os
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +10,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from robomask.config import Config
-from robomask.io.atomic import TMP_SUFFIX
+from robomask.io.atomic import writing
+from robomask.io.frames import integer_stems
 from robomask.progress import ProgressCallback, Ticker
 from robomask.report.outputs import SceneOutputs
 from robomask.report.overlay import draw_label, fit_size, render_frame
@@ -26,9 +26,10 @@ DEFAULT_FPS = 30.0
 def estimate_fps(stems: list[str], default: float = DEFAULT_FPS) -> float:
     """Frames per second from integer millisecond timestamp stems (median step), or
     ``default`` when the stems are not timestamps or the step is implausible."""
-    if len(stems) < 2 or not all(s.isdigit() for s in stems):
+    values = integer_stems(stems)
+    if len(stems) < 2 or values is None:
         return default
-    step_ms = float(np.median(np.diff([int(s) for s in stems])))
+    step_ms = float(np.median(np.diff(values)))
     fps = 1000.0 / step_ms if step_ms > 0 else 0.0
     return round(fps, 2) if 1.0 <= fps <= 240.0 else default
 
@@ -75,22 +76,16 @@ def write_overlay_video(scene: Scene, config: Config, out: str | Path, *,
     rate = fps or estimate_fps(outputs.frames.stems)
     thickness = max(2, h // 360)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}{TMP_SUFFIX}")
     ticker = Ticker(f"{scene.name}/video", n, on_progress)
-    try:
-        with av.open(str(tmp), mode="w", format="mp4") as container:
-            stream = _open_stream(container, rate, (w, h))
-            for i in range(n):
-                rgb = render_frame(outputs, i, width=width, thickness=thickness)[:h, :w]
-                draw_label(rgb, f"frame {i} / {n - 1}", origin_xy=(8, 8))
-                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-                ticker.advance()
-            for packet in stream.encode(None):
+    with writing(out) as tmp, av.open(str(tmp), mode="w", format="mp4") as container:
+        stream = _open_stream(container, rate, (w, h))
+        for i in range(n):
+            rgb = render_frame(outputs, i, width=width, thickness=thickness)[:h, :w]
+            draw_label(rgb, f"frame {i} / {n - 1}", origin_xy=(8, 8))
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            for packet in stream.encode(frame):
                 container.mux(packet)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+            ticker.advance()
+        for packet in stream.encode(None):
+            container.mux(packet)
     return out
