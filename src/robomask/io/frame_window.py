@@ -7,10 +7,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from robomask.io.frames import FolderFrames, FrameSource
+from robomask.io.atomic import write_bytes
+from robomask.io.frames import FolderFrames, FrameSource, encode_image
 
 
 class FrameWindow:
@@ -68,5 +68,5 @@ def frames_to_folder(frames: FrameSource, folder: Path) -> Path:
             file = files.file(offset + i)
             os.symlink(file.resolve(), folder / f"{i:05d}{file.suffix.lower()}")
         else:
-            cv2.imwrite(str(folder / f"{i:05d}.png"), frames[i][..., ::-1])
+            write_bytes(folder / f"{i:05d}.png", encode_image(frames[i], ".png"))
     return folder
