@@ -282,7 +282,8 @@ def test_check_table_keeps_long_paths_whole_at_80_columns(make_scene, capsys, mo
 
 def test_check_clean_scene_and_warnings_only_exit_zero(make_scene, capsys):
     sc = make_scene()
-    assert check(sc, capsys) == (0, "no problems found\n")
+    assert check(sc, capsys) == (
+        0, "checked 1 scene (config, frame headers, prompt files): no problems found\n")
     edit_gripper_entry(sc, points=[[0.8, 0.1]])  # left gripper clicked on the right half
     code, out = check(sc, capsys)
     assert code == 0 and "warning" in out and "swapped" in out

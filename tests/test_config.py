@@ -56,6 +56,16 @@ def test_init_writes_every_key_and_load_config_reads_it_back(tmp_path, capsys):
     assert "# arm dilation radius (pixels)" in path.read_text()  # commented
 
 
+def test_init_says_cuda_visible_devices_is_not_used(tmp_path, capsys):
+    path = tmp_path / "mask_config.yaml"
+    assert run_cli(["init", str(path)], capsys)[0] == 0
+    line = next(ln for ln in path.read_text().splitlines()
+                if ln.startswith("cuda_visible_devices:"))
+    comment = line.split("#", 1)[1]
+    assert "not used by robomask" in comment and "merge stage" not in comment
+    assert "cuda_visible_devices_arm" in comment
+
+
 def test_init_refuses_to_overwrite_without_force(tmp_path, capsys):
     path = tmp_path / "mask_config.yaml"
     path.write_text("task_name: mine\n")

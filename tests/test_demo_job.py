@@ -24,9 +24,12 @@ def test_demo_cli_prints_stages_iou_and_output_paths(demo_dir, capsys):
         main(["demo", "--dir", str(demo_dir)])
     out = capsys.readouterr().out
     assert exc.value.code == 0, out
-    assert out.count("skipped") == 3  # a second run finds every stage done
+    rows = [ln for ln in out.splitlines() if ln.startswith("│")]
+    assert [ln.split("│")[-2].strip() for ln in rows] == ["skipped"] * 3  # all done before
     assert "IoU vs ground truth, export" in out
     assert str(demo_dir / "masks") in out.replace("\n", "")
+    annotate = next(ln for ln in out.splitlines() if ln.lstrip().startswith("robomask annotate"))
+    assert annotate.endswith("(needs pip install 'robomask[ui]')")
 
 
 def test_demo_outputs_match_ground_truth(demo_dir):

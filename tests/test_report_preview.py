@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
 import pytest
 
 from report_scenes import build_qa_scene
+from robomask.cli.main import main
 from robomask.errors import MaskStoreError
+from robomask.io.objstats import read_object_stats, write_object_stats
+from robomask.prompts import LEFT_KEY, read_prompts, write_prompts
+from robomask.report.outputs import SceneOutputs, objects_csv_path
 from robomask.report.overlay import COLOURS, draw_overlay, fit_size, resize_mask
-from robomask.report.preview import preview, preview_frames, render_preview
+from robomask.report.preview import objects_in_tiles, preview, preview_frames, render_preview
 
 
 def test_preview_frames_follow_stride_and_cap():
@@ -75,8 +80,71 @@ def test_preview_writes_png_and_returns_the_image(make_scene, tmp_path):
     fx, sc = build_qa_scene(make_scene, ())
     out = tmp_path / "grid.png"
     image = preview(sc.name, fx.config_path, stage=None, out=out, show=False)
-    saved = cv2.imread(str(out))
-    assert saved is not None and saved.shape[:2] == (image.height, image.width)
+    saved = cv2.imread(str(out))[..., ::-1]
+    np.testing.assert_array_equal(saved, np.asarray(image))  # the file is the returned image
+    # 40 frames at stride 30: tiles of frames 0 and 30, full size (160x96), under the legend
+    frames = sorted(fx.frames_dir.glob("*.png"), key=lambda p: int(p.stem))
+    top = saved.shape[0] - 96
+    for k, i in enumerate((0, 30)):
+        tile = saved[top:, k * 164:k * 164 + 160].astype(int)
+        src = cv2.imread(str(frames[i]))[..., ::-1].astype(int)
+        sway = round(4 * math.sin(2 * math.pi * i / 20))
+        xr = 104 + sway  # right arm (object 0) at x xr..xr+14, y 0..50 (report_scenes)
+        arm, bg = (slice(30, 45), slice(xr + 4, xr + 10)), (slice(75, 90), slice(70, 90))
+        assert (tile[arm][..., 0] - tile[arm][..., 2]).mean() > 40    # arm tinted red
+        assert np.abs(tile[bg] - src[bg]).max() == 0                  # background untouched
+        assert np.abs(tile[30:45, xr + 4:xr + 10] - src[30:45, xr + 4:xr + 10]).mean() > 20
+
+
+def _one_gripper(fx, sc, lose_left: bool = False) -> None:
+    """Make the planted scene one-gripper: no left clicks and an empty left gripper (or,
+    with ``lose_left``, keep the clicks: then the empty left gripper is a failure)."""
+    path = sc.gripper_prompts_path
+    if not lose_left:
+        prompts = read_prompts(path)
+        prompts.entries[LEFT_KEY] = []
+        write_prompts(path, prompts)
+    csv = objects_csv_path(sc, "gripper")
+    rows = [replace(r, area_px=0) if r.obj_id == fx.config.gripper_left_obj_id else r
+            for r in read_object_stats(csv)]
+    write_object_stats(csv, rows)
+
+
+def test_header_counts_objects_by_name_and_skips_an_unclicked_gripper(make_scene):
+    fx, sc = build_qa_scene(make_scene, ())
+    picked = preview_frames(40, 30, 10)
+    stages = ("arm", "gripper", "export")
+    assert objects_in_tiles(SceneOutputs(sc, fx.config), stages, picked) == \
+        "arm 2/2, second arm 2/2; left gripper 2/2, right gripper 2/2"
+    _one_gripper(fx, sc)
+    assert objects_in_tiles(SceneOutputs(sc, fx.config), stages, picked) == \
+        "arm 2/2, second arm 2/2; right gripper 2/2, left gripper not clicked"
+
+
+def test_header_still_shows_a_clicked_gripper_that_is_missing(make_scene):
+    fx, sc = build_qa_scene(make_scene, ())
+    _one_gripper(fx, sc, lose_left=True)
+    assert objects_in_tiles(SceneOutputs(sc, fx.config), ("gripper",), [0, 30]) == \
+        "left gripper 0/2, right gripper 2/2"
+
+
+def test_cli_writes_preview_and_video_under_the_output_folder(make_scene, tmp_path, capsys,
+                                                               monkeypatch):
+    fx, sc = build_qa_scene(make_scene, (), num_frames=6)
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    for args, want in (
+            (["preview", "--stage", "arm"], fx.out_dir / "qa_preview" / f"{sc.name}_arm.png"),
+            (["preview"], fx.out_dir / "qa_preview" / f"{sc.name}_all.png"),
+            (["video"], fx.out_dir / "qa_video" / f"{sc.name}.mp4")):
+        with pytest.raises(SystemExit) as exc:
+            main([*args, "--config", str(fx.config_path), "--scene", sc.name])
+        out = capsys.readouterr().out
+        assert exc.value.code == 0
+        assert want.is_file() and want.stat().st_size > 0
+        assert f"wrote {want}" in out.replace("\n", "")
+    assert list(cwd.iterdir()) == []
 
 
 def test_preview_without_masks_names_the_folder(make_scene):

@@ -35,7 +35,9 @@ class Config(BaseModel):
         description="output root; outputs go to {export_base_dir}/{task_name}")
     sam3_checkpoint: Path | None = Field(
         None, description="path to the SAM3 weights file (sam3.pt)")
-    cuda_visible_devices: str = Field("0", description="GPUs for the merge stage (unused there)")
+    cuda_visible_devices: str = Field("0", description=(
+        "not used by robomask (the notebooks' merge read it; merge runs on the CPU); "
+        "the sessions use cuda_visible_devices_arm / _gripper"))
     cuda_visible_devices_arm: str = Field("0", description="GPUs for the arm session")
     cuda_visible_devices_gripper: str = Field("0", description="GPUs for the gripper session")
     apply_temporal_disambiguation: bool = Field(False, description="SAM3 video option")

@@ -121,7 +121,9 @@ def diagnose(config: Config | None) -> list[tuple[str, str]]:
                              "pip install 'robomask[sam3]' (it adds what sam3 0.1.4 omits)"))
     if config is not None and (config.sam3_checkpoint is None
                                or not Path(config.sam3_checkpoint).is_file()):
-        problems.append((f"no weights: sam3_checkpoint = {config.sam3_checkpoint}",
+        ckpt = config.sam3_checkpoint
+        got = "null" if ckpt is None else f"{ckpt} (no such file)"
+        problems.append((f"no weights: sam3_checkpoint: {got}",
                          "huggingface-cli download facebook/sam3 sam3.pt --local-dir DIR "
                          "(gated: request access first), then set sam3_checkpoint"))
     try:

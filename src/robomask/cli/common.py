@@ -26,7 +26,7 @@ err_console = Console(stderr=True)
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="mask_config.yaml to use.")]
 SceneOption = Annotated[str | None, typer.Option("--scene", help="One scene name.")]
 ScenesOption = Annotated[list[str] | None, typer.Option(
-    "--scenes", help="Scene names or globs, e.g. 'scene_00*' (repeatable).")]
+    "--scenes", metavar="<glob>", help="Scene names or globs, e.g. 'scene_00*' (repeatable).")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Redo finished stages and frames.")]
 CoresOption = Annotated[int | None, typer.Option(
     "--jobs", "-j", min=1, help="Workers on frames at once (default: every core; outputs "
@@ -44,7 +44,11 @@ def scene_patterns(scene: str | None, scenes: list[str] | None) -> list[str]:
 
 class ProgressView:
     """Renders :class:`robomask.progress.Progress` updates as rich bars with frames/s
-    and ETA; messages (e.g. the merge pixel counts) are printed above the bars."""
+    and ETA; messages (e.g. the merge pixel counts) are printed above the bars.
+
+    A stage with nothing to do (total and done both 0, e.g. a merge whose frames are all
+    done) gets no bar, and nothing is drawn until the first bar is needed.
+    """
 
     def __init__(self, unit: str = "frames") -> None:
         self._progress = Progress(
@@ -55,19 +59,22 @@ class ProgressView:
         self._unit = unit
 
     def __enter__(self) -> ProgressView:
-        self._progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
+        if self._tasks:
+            self._progress.stop()
 
     def __call__(self, update: ProgressUpdate) -> None:
+        if update.message:
+            self._progress.console.print(update.message, highlight=False, markup=False)
         task = self._tasks.get(update.stage)
         if task is None:
+            if update.total == 0 and update.done == 0:
+                return
+            if not self._tasks:
+                self._progress.start()
             task = self._progress.add_task(update.stage, total=update.total, rate="")
             self._tasks[update.stage] = task
         rate = f"{update.rate_per_s:.1f} {self._unit}/s" if update.done else ""
-        self._progress.update(task, completed=update.done, total=update.total,
-                              rate=rate)
-        if update.message:
-            self._progress.console.print(update.message, highlight=False, markup=False)
+        self._progress.update(task, completed=update.done, total=update.total, rate=rate)

@@ -36,9 +36,11 @@ def demo(
                   f"exported: {s.mask_dir('export')}/\n"
                   f"config:   {cfg}\n\nnext:\n"
                   f"  robomask report   --config {cfg} --scene {s.name}   # QA report\n"
-                  f"  robomask annotate --config {cfg} --scene {s.name}   # click, see masks\n"
+                  f"  robomask annotate --config {cfg} --scene {s.name}   # click, see masks"
+                  " (needs pip install 'robomask[ui]')\n"
                   f"  robomask run      --config {cfg} --scene {s.name} --force",
-                  highlight=False, soft_wrap=True)
+                  highlight=False, markup=False, soft_wrap=True)
+
 
 def register(app: typer.Typer) -> None:
     app.command()(demo)

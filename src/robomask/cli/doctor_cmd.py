@@ -6,11 +6,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from robomask.cli.common import console, open_config
-from robomask.doctor import check_backends
+from robomask.cli.common import console, err_console, open_config
+from robomask.doctor import BackendCheck, check_backends
+
+
+def doctor_table(checks: list[BackendCheck]) -> Table:
+    """One row per problem, the backend and its verdict in the first column, long words
+    folded, never cut, so the table reads at 80 columns."""
+    table = Table("backend", "why not", "fix", show_lines=True)
+    for c in checks:
+        verdict = Text("works", "green") if c.ok else Text("fails here", "red")
+        name = Text.assemble(c.name, "\n", verdict, ("\nconfigured", "dim") if c.configured else "")
+        problems = list(zip(c.reasons, c.fixes, strict=True)) or [("", "")]
+        for k, (reason, fix) in enumerate(problems):
+            table.add_row(name if k == 0 else "", Text(reason, overflow="fold"),
+                          Text(fix, overflow="fold"))
+    return table
 
 
 def doctor(
@@ -19,16 +33,12 @@ def doctor(
 ) -> None:
     """Show which backends work on this machine; for the others, why and the fix."""
     cfg = open_config(config) if config is not None else None
-    checks = check_backends(cfg)
-    table = Table("backend", "works", "why not", "fix", show_lines=True)
-    for c in checks:
-        name = f"{c.name} (configured)" if c.configured else c.name
-        table.add_row(name, "[green]yes[/]" if c.ok else "[red]no[/]",
-                      escape("\n".join(c.reasons)), escape("\n".join(c.fixes)))
-    console.print(table)
+    with err_console.status("checking the backends (importing torch takes a few seconds)"):
+        checks = check_backends(cfg)
+    console.print(doctor_table(checks))
     for c in checks:
         for note in c.notes:
-            console.print(f"{c.name}: {escape(note)}")
+            console.print(f"{c.name}: {note}", highlight=False, markup=False)
     if cfg is None:
         console.print("weight paths not checked: pass --config mask_config.yaml")
     if any(c.configured and not c.ok for c in checks):

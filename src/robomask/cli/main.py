@@ -5,10 +5,12 @@ from __future__ import annotations
 import errno
 import logging
 import sys
+from typing import Any
 
 import typer
 from rich.logging import RichHandler
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from robomask.cli import (
     annotate_cmd,
@@ -27,8 +29,33 @@ try:  # typer >= 0.29 vendors click; its usage errors derive from TyperException
 except ImportError:  # older typer depends on click itself
     from click import ClickException as UsageProblem
 
+
+
+def _plain_flags(command: Any, ctx: Any) -> None:
+    """Show on/off options (``--force``, ``--help``) without typer's ``<bool>`` type column;
+    options that take a value keep theirs."""
+    for param in (*command.params, command.get_help_option(ctx)):
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+
+
+class _Group(TyperGroup):
+    """The root command: every subcommand's help shows flags as plain flags."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        _plain_flags(self, ctx)
+        return super().get_params(ctx)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _plain_flags(command, ctx)
+        return command
+
+
 app = typer.Typer(
     name="robomask",
+    cls=_Group,
     help="Mask robot arms (links + cable, gripper cut out) in manipulation videos.",
     no_args_is_help=True,
     add_completion=False,

@@ -37,8 +37,11 @@ def merge(
     with ProgressView() as view:
         for s in chosen:
             result = merge_scene(s, cfg, force=force, jobs=jobs, on_progress=view)
-            console.print(f"{s.name}: {result.frames_written} frames written, "
-                          f"{result.frames_skipped} already done -> {s.mask_dir('export')}")
+            done = (f"{result.frames_written} frames written, {result.frames_skipped} "
+                    "already done" if result.frames_written else
+                    f"all {result.frames_skipped} frames already done (--force redoes them)")
+            console.print(f"{s.name}: {done} -> {s.mask_dir('export')}", highlight=False,
+                          soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

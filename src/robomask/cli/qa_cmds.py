@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -28,7 +28,13 @@ from robomask.report.preview import preview as render_preview_png
 from robomask.report.video import write_overlay_video
 from robomask.scenes import Scene, select_scenes
 
-OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Output file.")]
+PREVIEW_DIR = "qa_preview"  # under {export_base_dir}/{task_name}, beside qa_report
+VIDEO_DIR = "qa_video"
+
+
+def _out_option(default: str) -> Any:
+    return typer.Option("--out", "-o", help=f"Output file (default: {default} in the "
+                        "task's output folder).")
 
 
 def _one_scene(cfg: Config, scene: str | None) -> Scene:
@@ -41,7 +47,7 @@ def preview(
     stage: Annotated[str | None, typer.Option(
         help="arm | gripper | export (default: arm and gripper filled, export outlined).")
     ] = None,
-    out: OutOption = None,
+    out: Annotated[Path | None, _out_option(f"{PREVIEW_DIR}/{{scene}}_{{stage}}.png")] = None,
 ) -> None:
     """Overlay grid of every vis_frame_stride-th frame (at most vis_max_plots) as a PNG."""
     if stage not in VIEWS:
@@ -49,15 +55,16 @@ def preview(
                                  param_hint="--stage")
     cfg = open_config(config)
     sc = _one_scene(cfg, scene)
-    path = out or Path(f"{sc.name}_{stage or 'all'}_preview.png")
+    path = out or cfg.output_dir / PREVIEW_DIR / f"{sc.name}_{stage or 'all'}.png"
     image = render_preview_png(sc, cfg, stage, out=path, show=False)
-    console.print(f"wrote {path} ({image.width}x{image.height})")
+    console.print(f"wrote {path.resolve()} ({image.width}x{image.height})", highlight=False,
+                  soft_wrap=True)
 
 
 def video(
     config: ConfigOption = Path("mask_config.yaml"),
     scene: SceneOption = None,
-    out: OutOption = None,
+    out: Annotated[Path | None, _out_option(f"{VIDEO_DIR}/{{scene}}.mp4")] = None,
     fps: Annotated[float | None, typer.Option(
         min=1, help="Frames per second (default: from timestamp names, else 30).")] = None,
     width: Annotated[int | None, typer.Option(
@@ -66,10 +73,10 @@ def video(
     """Overlay mp4 of a whole scene: arm and gripper filled, export outlined, frame numbers."""
     cfg = open_config(config)
     sc = _one_scene(cfg, scene)
-    path = out or Path(f"{sc.name}_overlay.mp4")
+    path = out or cfg.output_dir / VIDEO_DIR / f"{sc.name}.mp4"
     with ProgressView() as view:
         write_overlay_video(sc, cfg, path, fps=fps, width=width, on_progress=view)
-    console.print(f"wrote {path}")
+    console.print(f"wrote {path.resolve()}", highlight=False, soft_wrap=True)
 
 
 def _summary(r: SceneFlags) -> str:
@@ -85,7 +92,7 @@ def report(
     scene: SceneOption = None,
     scenes: ScenesOption = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Report folder (default: {export_base_dir}/{task_name}/qa_report).")
+        "--out", "-o", help="Report folder (default: qa_report/ in the task's output folder).")
     ] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the flags as JSON on stdout instead of a summary.")] = False,

@@ -43,6 +43,9 @@ def print_summary(reports: list[StageReport]) -> None:
         table.add_row(r.scene, r.stage, str(r.frames), f"{r.seconds:.1f}s", fps,
                       f"[{colours[r.status]}]{r.status}[/]")
     console.print(table)
+    if any(r.status == "skipped" for r in reports):
+        console.print("skipped: done with the same inputs (--force redoes them)",
+                      highlight=False)
     for r in reports:
         if r.message:
             tag = "error" if r.status == "failed" else "warning"

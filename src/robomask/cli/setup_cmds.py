@@ -19,8 +19,9 @@ from robomask.cli.common import (
     scene_patterns,
 )
 from robomask.config import render_template
-from robomask.errors import ConfigError
+from robomask.errors import ConfigError, RobomaskError
 from robomask.io.atomic import write_text
+from robomask.scenes import select_scene_names
 
 
 def init(
@@ -44,9 +45,17 @@ def check(
 ) -> None:
     """Validate config, frames and prompt files of the selected scenes (no model loaded)."""
     cfg = open_config(config)
-    problems = check_scenes(cfg, scene_patterns(scene, scenes) or None, decode=decode)
+    patterns = scene_patterns(scene, scenes) or None
+    problems = check_scenes(cfg, patterns, decode=decode)
+    try:
+        n_scenes = len(select_scene_names(cfg, patterns))
+    except RobomaskError:  # reported in the table as a "scenes" problem
+        n_scenes = 0
+    frames = "every frame decoded" if decode else "frame headers"
+    checked = (f"checked {n_scenes} scene{'' if n_scenes == 1 else 's'} "
+               f"(config, {frames}, prompt files)")
     if not problems:
-        console.print("no problems found")
+        console.print(f"{checked}: no problems found", highlight=False, soft_wrap=True)
         return
     # fold, not the default ellipsis: a long path is the culprit and must stay whole
     table = Table("scene", "what", "severity", Column("problem", overflow="fold"),
@@ -56,7 +65,8 @@ def check(
         table.add_row(p.scene, p.what, f"[{colour}]{p.severity}[/]", escape(p.message))
     console.print(table)
     errors = sum(p.severity == "error" for p in problems)
-    console.print(f"{errors} error(s), {len(problems) - errors} warning(s)")
+    console.print(f"{checked}: {errors} error(s), {len(problems) - errors} warning(s)",
+                  highlight=False, soft_wrap=True)
     if errors:
         raise typer.Exit(1)
 

@@ -270,12 +270,17 @@ def keyframes(flags: Iterable[Flag]) -> list[int]:
     return sorted(chosen)
 
 
-def _object_label(config: Config, obj_id: int) -> str:
+def object_name(config: Config, obj_id: int) -> str:
+    """What ``obj_id`` is in this config: ``"arm"``, ``"left gripper"``, ... or ``"object"``."""
     names = {config.arm_obj_id: "arm", config.gripper_left_obj_id: "left gripper",
              config.gripper_right_obj_id: "right gripper"}
     if config.arm_obj_id_2 is not None:
         names[config.arm_obj_id_2] = "second arm"
-    return f"{names.get(obj_id, 'object')} (object {obj_id})"
+    return names.get(obj_id, "object")
+
+
+def _object_label(config: Config, obj_id: int) -> str:
+    return f"{object_name(config, obj_id)} (object {obj_id})"
 
 
 def _without_explained_jumps(flags: list[Flag]) -> list[Flag]:

@@ -11,8 +11,10 @@ import numpy as np
 from PIL import Image
 
 from robomask.config import Config, load_config
-from robomask.errors import MaskStoreError
+from robomask.errors import MaskStoreError, RobomaskError
 from robomask.io.atomic import write_bytes
+from robomask.prompts import LEFT_KEY, RIGHT_KEY, read_prompts
+from robomask.report.flags import object_name
 from robomask.report.outputs import SceneOutputs
 from robomask.report.overlay import draw_label, legend_strip, render_frame
 from robomask.scenes import Scene
@@ -33,18 +35,37 @@ def preview_frames(n_frames: int, stride: int, max_plots: int) -> list[int]:
     return list(range(0, n_frames, stride))[:max_plots]
 
 
-def _object_counts(outputs: SceneOutputs, stages: tuple[str, ...], picked: list[int]) -> str:
-    """``"arm obj 0: 10/10, obj 1: 9/10"``: in how many tiles each object of the
-    stages' objects CSVs is present (empty when there is no CSV)."""
+def _unclicked_grippers(scene: Scene, config: Config) -> set[int]:
+    """Gripper ids without clicks in the prompt file (the second gripper of a one-gripper
+    scene): the gripper session tracks only clicked objects, so these are absent by
+    design. Empty when the file cannot be read. (Arm objects also come from the text
+    prompt, so none of them is ruled out this way.)"""
+    try:
+        prompts = read_prompts(scene.gripper_prompts_path)
+    except RobomaskError:
+        return set()
+    clicked = {e.obj_id for e in prompts[LEFT_KEY] + prompts[RIGHT_KEY]}
+    return set(config.gripper_ids) - clicked
+
+
+def objects_in_tiles(outputs: SceneOutputs, stages: tuple[str, ...], picked: list[int]) -> str:
+    """``"arm 10/10, second arm 9/10; left gripper 10/10, right gripper 8/10"``: in how
+    many tiles each object of the stages' objects CSVs is present (empty when there is no
+    CSV). A gripper without clicks is named as such instead of counted, so its empty
+    tiles do not read as a failure."""
     wanted, parts = set(picked), []
+    cfg = outputs.config
     for stage in (s for s in stages if s != "export"):
         seen: dict[int, int] = {}
         for r in outputs.object_stats(stage):
             if r.frame_index in wanted:
                 seen[r.obj_id] = seen.get(r.obj_id, 0) + (r.area_px > 0)
-        if seen:
-            parts.append(f"{stage} " + ", ".join(f"obj {k}: {v}/{len(picked)}"
-                                                  for k, v in sorted(seen.items())))
+        unclicked = _unclicked_grippers(outputs.scene, cfg) if stage == "gripper" else set()
+        counted = [f"{object_name(cfg, k)} {v}/{len(picked)}"
+                   for k, v in sorted(seen.items()) if k not in unclicked]
+        counted += [f"{object_name(cfg, k)} not clicked" for k in sorted(unclicked & set(seen))]
+        if counted:
+            parts.append(", ".join(counted))
     return "; ".join(parts)
 
 
@@ -85,7 +106,7 @@ def render_preview(scene: Scene, config: Config, stage: str | None = None, *,
         grid[y:y + th, x:x + tw] = tile
     items = [(s, _NAMES[s] + (" (missing)" if not outputs.present[s] else ""), s in outline)
              for s in stages]
-    counts = _object_counts(outputs, stages, picked)
+    counts = objects_in_tiles(outputs, stages, picked)
     title = (f"{scene.name}: {stage or 'all stages'}, every {config.vis_frame_stride}th frame"
              + (f"   objects in tiles: {counts}" if counts else ""))
     legend = legend_strip(grid.shape[1], title, items, height_px=max(48, min(72, tw // 6)))

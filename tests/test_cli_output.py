@@ -1,0 +1,77 @@
+"""What the CLI shows a user at 80 columns: progress bars, --help, check and merge lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from robomask.cli import common
+from robomask.cli.common import ProgressView
+from robomask.cli.main import main
+from robomask.progress import Progress
+
+
+@pytest.fixture(autouse=True)
+def columns_80(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # typer's help console
+    for console in (common.console, common.err_console):
+        monkeypatch.setattr(console, "width", 80)
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    captured = capsys.readouterr()
+    return exc.value.code, captured.out, captured.err
+
+
+def test_a_stage_with_nothing_to_do_draws_no_bar(capsys):
+    with ProgressView() as view:
+        view(Progress("scene_0001/merge", 0, 0, 0.0))
+    assert capsys.readouterr().err == ""
+    with ProgressView() as view:
+        view(Progress("scene_0001/merge", 0, 0, 0.0, message="frame 0: arm=5 px"))
+        view(Progress("scene_0001/arm", 0, 4, 0.0))
+        view(Progress("scene_0001/arm", 4, 4, 2.0))
+    err = capsys.readouterr().err
+    assert "frame 0: arm=5 px" in err and "4/4" in err and "2.0 frames/s" in err
+    assert "0/0" not in err and "merge" not in err.replace("frame 0", "")
+
+
+def test_rerun_of_a_done_scene_shows_no_empty_bar_and_says_why_skipped(make_scene, capsys):
+    sc = make_scene()
+    args = ["run", "--config", str(sc.config_path), "--scene", sc.name, "--stages", "merge"]
+    assert run_cli(args, capsys)[0] == 0
+    code, out, err = run_cli(args, capsys)
+    assert code == 0
+    assert "0/0" not in err and "-:--:--" not in err and err.strip() == ""
+    assert "skipped: done with the same inputs (--force redoes them)" in out
+    code, out, err = run_cli(["merge", "--config", str(sc.config_path), "--scene", sc.name],
+                             capsys)
+    assert code == 0 and err.strip() == ""
+    assert f"{sc.name}: all {sc.num_frames} frames already done (--force redoes them) -> " \
+           f"{sc.out_dir / sc.name}" in out  # one line: the path is not broken at 80 columns
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["check", "--help"],
+                                  ["demo", "--help"], ["report", "--help"]])
+def test_help_shows_no_bool_type_beside_flags(args, capsys):
+    code, out, _ = run_cli(args, capsys)
+    assert code == 0
+    assert "<bool>" not in out
+    assert "--help" in out and "Show this message" in out
+    if args[0] in ("run", "check", "report"):  # options with values keep their type
+        assert "<path>" in out and "<glob>" in out
+    assert "…" not in out  # nothing cut at 80 columns
+
+
+def test_check_says_how_many_scenes_it_checked(make_scene, capsys):
+    sc = make_scene("scene_0001")
+    make_scene("scene_0002")
+    code, out, _ = run_cli(["check", "--config", str(sc.config_path), "--scenes", "scene_*"],
+                           capsys)
+    assert code == 0
+    assert out.strip() == ("checked 2 scenes (config, frame headers, prompt files): "
+                           "no problems found")
+    code, out, _ = run_cli(["check", "--config", str(sc.config_path), "--scene", sc.name,
+                            "--decode"], capsys)
+    assert "checked 1 scene (config, every frame decoded, prompt files)" in out
