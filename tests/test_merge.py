@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import spec_dilate, spec_export, spec_structure
+from conftest import spec_dilate, spec_export
 from robomask.config import load_config
 from robomask.errors import MaskStoreError, MergeError, StageNotReadyError
 from robomask.pipeline.merge import combine, dilate, merge_frame, merge_scene
@@ -22,13 +22,29 @@ def random_blobs(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     return m
 
 
-def test_disk_structure_is_opencv_ellipse_not_euclidean():
-    # Documents the disk rule: at r = 2 it has 17 pixels where x^2 + y^2 <= 4 has 13.
-    se = spec_structure(2, "disk")
-    assert se.sum() == 17
+def _spread(radius: int, kernel: str) -> np.ndarray:
+    """What dilate() makes of one pixel: its structuring element, (2r+1) x (2r+1)."""
+    dot = np.zeros((2 * radius + 5, 2 * radius + 5), bool)
+    dot[radius + 2, radius + 2] = True
+    return dilate(dot, radius, kernel)[2:-2, 2:-2]
+
+
+def test_disk_kernel_is_opencv_ellipse_not_euclidean():
+    # The disk rule (SPEC section 5), written out: at r = 2 OpenCV's ellipse has 17 pixels
+    # where x^2 + y^2 <= 4 has 13; at r = 1 it is the plus shape.
+    np.testing.assert_array_equal(_spread(2, "disk"), np.array([
+        [0, 0, 1, 0, 0],
+        [1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1],
+        [0, 0, 1, 0, 0]], bool))
+    np.testing.assert_array_equal(_spread(1, "disk"), np.array([
+        [0, 1, 0],
+        [1, 1, 1],
+        [0, 1, 0]], bool))
+    assert _spread(2, "square").all() and _spread(2, "square").shape == (5, 5)
     dy, dx = np.mgrid[-2:3, -2:3]
-    assert (dx**2 + dy**2 <= 4).sum() == 13
-    assert spec_structure(1, "disk").sum() == 5  # the plus shape
+    assert (dx**2 + dy**2 <= 4).sum() == 13 != _spread(2, "disk").sum()
 
 
 @pytest.mark.parametrize("kernel", ["square", "disk"])

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 
+import cv2
 import numpy as np
 import pytest
 
+from conftest import spec_export
 from robomask.backends import register_backend
 from robomask.cli.main import main
 from robomask.pipeline.runner import Pipeline
@@ -86,9 +88,26 @@ def test_run_cli_reports_failed_scene_and_continues(make_scene, capsys):
     assert exc.value.code == 1
     assert "scene_0002" in out and "failed" in out and "line 1, column 3" in out
     exported = sorted((sc.out_dir / "scene_0001").glob("*.png"))
-    assert len(exported) == sc.num_frames
+    assert [p.name for p in exported] == [f"{i:05d}.png" for i in range(sc.num_frames)]
     assert not (sc.out_dir / "scene_0002").exists()
-    assert np.asarray(exported).size == sc.num_frames
+    # the scripted backend draws each clicked object as a disc of radius 3 around its click,
+    # 1 px further right per frame: arm click (w/4, 8) px, grippers at (0.1, 0.1) and
+    # (0.9, 0.1) of the frame (conftest); the export follows SPEC's rule (scipy)
+    cfg, (w, h) = sc.config, sc.size_wh
+    yy, xx = np.mgrid[0:h, 0:w]
+
+    def disc(x: float, y: float) -> np.ndarray:
+        return (xx - x) ** 2 + (yy - y) ** 2 <= 9
+
+    for i, path in enumerate(exported):
+        arm = disc(w / 4 + i, 8)
+        grip = disc(0.1 * w + i, 0.1 * h) | disc(0.9 * w + i, 0.1 * h)
+        want = spec_export(arm, grip, cfg.export_arm_dilate_radius,
+                           cfg.export_gripper_dilate_radius, cfg.export_mode, cfg.dilate_kernel)
+        got = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        assert got.shape == (h, w) and set(np.unique(got)) <= {0, 255}
+        np.testing.assert_array_equal(got == 255, want, err_msg=path.name)
+        assert want.any() and not want.all()
 
 
 def test_segment_cli_rejects_unknown_stage(make_scene, capsys):

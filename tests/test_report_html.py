@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
+import av
+import cv2
 import numpy as np
 import pytest
 
@@ -108,8 +111,27 @@ def test_preview_and_video_cli(make_scene, tmp_path, capsys):
     code, cap = _run(["preview", "--config", cfg, "--scene", sc.name, "--stage", "export",
                       "--out", str(png)], capsys)
     assert code == 0 and png.is_file(), cap.err
+    frames = [cv2.imread(str(p))[..., ::-1].astype(int)
+              for p in sorted(fx.frames_dir.glob("*.png"), key=lambda p: int(p.stem))]
+    # 6 frames at stride 30: one full-size (160x96) tile of frame 0 under the legend. The
+    # right arm (object 0, x 104..118, y 0..50 on frame 0; report_scenes) is exported, so
+    # its inside is tinted 45% yellow (255, 225, 0); the table below it is untouched.
+    tile = cv2.imread(str(png))[..., ::-1].astype(int)[-96:, :160]
+    inside, table = (slice(20, 40), slice(108, 114)), (slice(75, 90), slice(70, 90))
+    want = frames[0][inside] * 0.55 + np.array([255, 225, 0]) * 0.45
+    assert np.abs(tile[inside] - want).max() <= 2
+    assert np.array_equal(tile[table], frames[0][table])
     code, cap = _run(["video", "--config", cfg, "--scene", sc.name, "--out", str(mp4)], capsys)
     assert code == 0 and mp4.stat().st_size > 0, cap.err
+    with av.open(str(mp4)) as c:
+        video = [f.to_ndarray(format="rgb24").astype(int) for f in c.decode(video=0)]
+    assert len(video) == 6 and video[0].shape == (96, 160, 3)
+    for i, (got, src) in enumerate(zip(video, frames, strict=True)):
+        xr = 104 + round(4 * math.sin(2 * math.pi * i / 20))  # the right arm sways
+        arm = (slice(20, 40), slice(xr + 4, xr + 10))
+        red = got[arm].mean(axis=(0, 1)) - src[arm].mean(axis=(0, 1))
+        assert red[0] > 20 and red[2] < -20, (i, red)  # arm session filled red
+        assert np.abs(got[table].mean(axis=(0, 1)) - src[table].mean(axis=(0, 1))).max() < 8
     code, cap = _run(["preview", "--config", cfg, "--scene", sc.name, "--stage", "arms"],
                      capsys)
     assert code == 2 and "expected arm, gripper or export" in cap.err
