@@ -1,25 +1,29 @@
-"""Benchmark: the opencv backend as a video object segmenter, on DAVIS and the demo scene.
+"""Benchmark: the opencv backend as a video object segmenter, against a plain pipeline.
 
-Clicks are simulated from the ground truth of the first frame only, by
-``robomask.demo.clicks_from_mask`` (``--positives`` points spread by farthest-point
-sampling over the object's interior, ``--negatives`` points spread over a background
-ring 1.5 %..4 % of the image diagonal away from it). The session propagates forward from
-frame 0; J = mean region IoU with the ground truth over frames 1..N-1 (DAVIS
-convention). Frames/s covers the propagation including frame decoding and full-size
-masks, on one core: ``cv2.setNumThreads(1)`` (OpenBLAS/OMP thread variables do not
-affect OpenCV's own thread pool, so they are left alone). The keyframe latency is that
-of ``add_clicks`` on the same clicks with the frame upscaled to 1280x720.
+Every sequence folder under ``--davis`` (``{seq}/frames/*.jpg``, ``{seq}/masks/*.png``
+0/255) is segmented from clicks simulated on frame 0's ground truth only, by two rules:
+
+- ``centre`` (3 + 2): ``robomask.demo.central_clicks_from_mask``, 3 positives at
+  distance-transform maxima in the middle of the object, 2 negatives drawn 15-60 px
+  outside it (how a hurried new user clicks);
+- ``spread`` (5 + 5): ``robomask.demo.clicks_from_mask``, 5 positives spread by
+  farthest-point sampling over the object's interior, 5 negatives on a background ring
+  1.5 %..4 % of the image diagonal away.
+
+Two pipelines get the same clicks: robomask's opencv backend (propagating forward from
+frame 0) and the plain baseline of benchmarks/plain_vos.py (GrabCut in a generous box,
+DIS flow + band GrabCut, half resolution). J = mean region IoU with the ground truth
+over frames 1..N-1 (DAVIS convention). Frames/s covers the propagation including frame
+decoding and full-size masks, on one core: ``cv2.setNumThreads(1)``. The keyframe
+latency is that of the click-to-mask step on the same clicks with the frame upscaled to
+1280x720 (median of 3).
 
 The demo scene (``make_demo_scene``, 640x360, 90 frames) is scored with its own prompt
 files (clicks on frames 0, 45, 89, one per link, cable or finger, negatives nearby): J
 over the frames that carry no clicks; "IoU frame 0" is its first keyframe's mask.
 
-DAVIS sequences are read from ``--davis`` (``{seq}/frames/*.jpg``, ``{seq}/masks/*.png``
-0/255); when that folder is missing the DAVIS part is skipped with a message.
-
 Usage:
-    python benchmarks/vos.py [--davis /work/shared/data/davis] [--positives 5]
-        [--negatives 5]
+    python benchmarks/vos.py [--davis /work/shared/data/davis] [--rules centre spread]
 
 Figures: docs/benchmarks.md, section "Video object segmentation (opencv backend)".
 """
@@ -32,50 +36,77 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 import numpy as np
+from plain_vos import PlainSegmenter
 
 from robomask.backends.opencv import OpenCVBackend
-from robomask.demo import clicks_from_mask, make_demo_scene
+from robomask.demo import central_clicks_from_mask, clicks_from_mask, make_demo_scene
 from robomask.io.frames import open_frames
 from robomask.masks import mask_iou
 from robomask.prompts import ARM_KEY, RIGHT_KEY, read_prompts
 from robomask.scenes import ARM_PROMPTS_FILE, GRIPPER_PROMPTS_FILE
 
-SEQUENCES = ("blackswan", "car-shadow", "dog")
+Clicks = tuple[np.ndarray, np.ndarray]
+RULES: dict[str, Callable[[np.ndarray], Clicks]] = {
+    "centre": lambda m: central_clicks_from_mask(m, positives=3, negatives=2),
+    "spread": lambda m: clicks_from_mask(m, positives=5, negatives=5),
+}
+RULE_NAMES = {"centre": "centre-heavy 3 + 2", "spread": "spread 5 + 5"}
 
 
-def davis_sequence(folder: Path, positives: int, negatives: int) -> dict[str, float]:
-    frames = open_frames(folder / "frames")
-    gts = sorted((folder / "masks").glob("*.png"))
-    truth = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) > 127 for p in gts]
-    points, labels = clicks_from_mask(truth[0], positives=positives, negatives=negatives)
+def run_robomask(frames, clicks: Clicks) -> tuple[np.ndarray, list[np.ndarray], float]:
+    """(keyframe mask, masks of frames 1..N-1, seconds of the propagation)."""
     with OpenCVBackend().open_session(frames) as session:
-        first = session.add_clicks(0, 1, points, labels).masks[1]
+        first = session.add_clicks(0, 1, *clicks).masks[1]
         t0 = time.perf_counter()
-        ious = [mask_iou(fm.masks[1], truth[fm.frame_index])
-                for fm in session.propagate(direction="forward") if fm.frame_index > 0]
-        seconds = time.perf_counter() - t0
-    return {"J": statistics.fmean(ious), "min": min(ious), "first": mask_iou(first, truth[0]),
+        masks = [fm.masks[1] for fm in session.propagate(direction="forward")
+                 if fm.frame_index > 0]
+        return first, masks, time.perf_counter() - t0
+
+
+def run_plain(frames, clicks: Clicks) -> tuple[np.ndarray, list[np.ndarray], float]:
+    plain = PlainSegmenter()
+    first = plain.keyframe(frames[0], *clicks)
+    t0 = time.perf_counter()
+    masks = list(plain.track((frames[i] for i in range(len(frames))), first))
+    return first, masks, time.perf_counter() - t0
+
+
+PIPELINES = {"robomask": run_robomask, "plain": run_plain}
+
+
+def davis_sequence(folder: Path, rule: str, pipeline: str) -> dict[str, float]:
+    frames = open_frames(folder / "frames")
+    truth = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) > 127
+             for p in sorted((folder / "masks").glob("*.png"))]
+    clicks = RULES[rule](truth[0])
+    first, masks, seconds = PIPELINES[pipeline](frames, clicks)
+    ious = [mask_iou(m, t) for m, t in zip(masks, truth[1:], strict=True)]
+    return {"J": statistics.fmean(ious), "first": mask_iou(first, truth[0]),
             "fps": len(ious) / seconds, "frames": len(frames),
-            "latency_ms": keyframe_latency(frames[0], truth[0], points, labels)}
+            "latency_ms": keyframe_latency(frames[0], truth[0].shape, clicks, pipeline)}
 
 
-def keyframe_latency(rgb: np.ndarray, truth: np.ndarray, points: np.ndarray,
-                     labels: np.ndarray) -> float:
-    """Median ms of ``add_clicks`` on the frame upscaled to 1280x720 (3 runs)."""
-    h, w = truth.shape
+def keyframe_latency(rgb: np.ndarray, shape_hw: tuple[int, int], clicks: Clicks,
+                     pipeline: str) -> float:
+    """Median ms of the click-to-mask step on the frame upscaled to 1280x720 (3 runs)."""
+    h, w = shape_hw
+    big = cv2.resize(rgb, (1280, 720), interpolation=cv2.INTER_LINEAR)
+    points, labels = clicks[0] * np.array([1280 / w, 720 / h]), clicks[1]
+    times = []
     with tempfile.TemporaryDirectory() as tmp:
-        big = cv2.resize(rgb, (1280, 720), interpolation=cv2.INTER_LINEAR)
         cv2.imwrite(str(Path(tmp) / "0.png"), big[..., ::-1])
-        scaled = points * np.array([1280 / w, 720 / h])
         with OpenCVBackend().open_session(open_frames(Path(tmp))) as session:
-            times = []
             for _ in range(3):
                 t0 = time.perf_counter()
-                session.add_clicks(0, 1, scaled, labels)
+                if pipeline == "robomask":
+                    session.add_clicks(0, 1, points, labels)
+                else:
+                    PlainSegmenter().keyframe(big, points, labels)
                 times.append(time.perf_counter() - t0)
     return 1000 * statistics.median(times)
 
@@ -89,9 +120,9 @@ def demo_scene(kind: str) -> dict[str, float]:
         entries = read_prompts(demo.camera_dir / file)[key]
         with OpenCVBackend().open_session(frames) as session:
             first = [mask_iou(session.add_clicks(e.frame_index, e.obj_id,
-                                            e.points_px(frames.size_wh),
-                                            np.array(e.labels)).masks[e.obj_id],
-                         demo.ground_truth(kind, e.frame_index)) for e in entries]
+                                                 e.points_px(frames.size_wh),
+                                                 np.array(e.labels)).masks[e.obj_id],
+                              demo.ground_truth(kind, e.frame_index)) for e in entries]
             t0 = time.perf_counter()
             ious = [mask_iou(fm.union(), demo.ground_truth(kind, fm.frame_index))
                     for fm in session.propagate() if fm.frame_index not in demo.keyframes]
@@ -100,38 +131,52 @@ def demo_scene(kind: str) -> dict[str, float]:
             "fps": demo.num_frames / seconds, "frames": demo.num_frames}
 
 
+def davis_table(root: Path, rules: list[str]) -> None:
+    folders = sorted(p for p in root.iterdir() if (p / "frames").is_dir() and (p / "masks").is_dir())
+    for rule in rules:
+        print(f"\n{RULE_NAMES[rule]} clicks on frame 0:\n")
+        print("| sequence | frames | J robomask | J plain | IoU frame 0 robomask | IoU frame 0 "
+              "plain | frames/s robomask | frames/s plain | keyframe 1280x720 ms robomask "
+              "| ms plain |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        js: dict[str, list[float]] = {p: [] for p in PIPELINES}
+        for folder in folders:
+            r = {p: davis_sequence(folder, rule, p) for p in PIPELINES}
+            for p in PIPELINES:
+                js[p].append(r[p]["J"])
+            a, b = r["robomask"], r["plain"]
+            print(f"| {folder.name} | {a['frames']} | {a['J']:.3f} | {b['J']:.3f} | "
+                  f"{a['first']:.3f} | {b['first']:.3f} | {a['fps']:.1f} | {b['fps']:.1f} | "
+                  f"{a['latency_ms']:.0f} | {b['latency_ms']:.0f} |", flush=True)
+        if folders:
+            ja, jb = statistics.fmean(js["robomask"]), statistics.fmean(js["plain"])
+            print(f"| **mean** | | **{ja:.3f}** | **{jb:.3f}** (robomask / plain "
+                  f"{ja / max(jb, 1e-9):.2f}x) | | | | | | |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--davis", type=Path, default=Path("/work/shared/data/davis"))
-    parser.add_argument("--positives", type=int, default=5)
-    parser.add_argument("--negatives", type=int, default=5)
+    parser.add_argument("--rules", nargs="+", choices=list(RULES), default=list(RULES))
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo scene rows")
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    print(f"# opencv backend, one core (cv2.setNumThreads(1)); OpenCV {cv2.__version__}, "
-          f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    print(f"# clicks: {args.positives} positive + {args.negatives} negative on frame 0\n")
-    print("| sequence | size | frames | J (mean IoU, frames 1..N-1) | min IoU | IoU frame 0 "
-          "| frames/s | add_clicks 1280x720 (ms) |")
-    print("|---|---|---|---|---|---|---|---|")
-    js = []
-    if not args.davis.is_dir():
-        print(f"\n(DAVIS skipped: expected sequences under {args.davis}, got no such folder)")
+    print(f"# opencv backend vs plain baseline, one core (cv2.setNumThreads(1)); "
+          f"OpenCV {cv2.__version__}, {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}")
+    if args.davis.is_dir():
+        davis_table(args.davis, args.rules)
     else:
-        for name in SEQUENCES:
-            if not (args.davis / name / "frames").is_dir():
-                print(f"| {name} | skipped: {args.davis / name} missing | | | | | | |")
-                continue
-            r = davis_sequence(args.davis / name, args.positives, args.negatives)
-            js.append(r["J"])
-            print(f"| {name} | 854x480 | {r['frames']} | {r['J']:.3f} | {r['min']:.3f} | "
-                  f"{r['first']:.3f} | {r['fps']:.1f} | {r['latency_ms']:.0f} |", flush=True)
-        if js:
-            print(f"| **DAVIS mean** | | | **{statistics.fmean(js):.3f}** | | | | |")
+        print(f"\n(DAVIS skipped: expected sequences under {args.davis}, got no such folder)")
+    if args.no_demo:
+        return 0
+    print("\n| demo scene (robomask, 3 keyframes) | frames | J | min IoU | IoU frame 0 | "
+          "frames/s (both passes) |")
+    print("|---|---|---|---|---|---|")
     for kind in ("arm", "gripper"):
         r = demo_scene(kind)
-        print(f"| demo {kind} (3 keyframes) | 640x360 | {r['frames']} | {r['J']:.3f} | "
-              f"{r['min']:.3f} | {r['first']:.3f} | {r['fps']:.1f} (both passes) | |",
-              flush=True)
+        print(f"| demo {kind} 640x360 | {r['frames']} | {r['J']:.3f} | {r['min']:.3f} | "
+              f"{r['first']:.3f} | {r['fps']:.1f} |", flush=True)
     return 0
 
 

@@ -11,7 +11,7 @@ import pytest
 from robomask.backends import build_backend
 from robomask.backends.opencv import OpenCVBackend
 from robomask.config import config_from_dict
-from robomask.demo.clicks import clicks_from_mask
+from robomask.demo.clicks import central_clicks_from_mask, clicks_from_mask
 from robomask.errors import BackendError
 from robomask.io.frames import open_frames
 
@@ -85,6 +85,52 @@ def test_tracks_a_moving_deforming_shape_from_one_keyframe(tmp_path):
     (ious,) = _track(frames, gts, keyframes=[0])
     assert np.mean(ious) >= 0.8, ious
     assert min(ious) >= 0.6, ious
+
+
+def _large_blob_video(folder: Path, num_frames: int = 10):
+    """A large two-tone object (a 110x70 px body, a darker 36 px head on it) drifting right
+    over the textured background; returns (frames, masks)."""
+    bg = _background(np.random.default_rng(3))
+    folder.mkdir(parents=True)
+    masks = []
+    for i in range(num_frames):
+        body, head = np.zeros(bg.shape[:2], np.uint8), np.zeros(bg.shape[:2], np.uint8)
+        cv2.ellipse(body, (80 + 2 * i, 68), (55, 35), 0, 0, 360, 1, -1)
+        cv2.circle(head, (132 + 2 * i, 50), 18, 1, -1)
+        img = np.where(body[..., None] > 0, np.array([200, 70, 60.0]), bg)
+        img = np.where(head[..., None] > 0, np.array([120, 40, 30.0]), img)
+        masks.append((body | head) > 0)
+        cv2.imwrite(str(folder / f"{i:04d}.png"), np.clip(img, 0, 255).astype(np.uint8)[..., ::-1])
+    return open_frames(folder), masks
+
+
+def test_few_central_clicks_cover_a_large_object(tmp_path):
+    """Three clicks near the middle of an object much larger than their spread (and two
+    negatives close outside it) give the whole object, head included, and keep it."""
+    frames, masks = _large_blob_video(tmp_path / "v")
+    points, labels = central_clicks_from_mask(masks[0], positives=3, negatives=2,
+                                              ring_px=(4, 15))
+    spread = points[labels == 1].max(axis=0) - points[labels == 1].min(axis=0)
+    assert spread.max() < 40  # the clicks span well under half the object
+    with OpenCVBackend().open_session(frames) as s:
+        key = s.add_clicks(0, 1, points, labels).masks[1]
+        ious = [iou(fm.masks[1], masks[fm.frame_index]) for fm in s.propagate()]
+    assert iou(key, masks[0]) >= 0.95, iou(key, masks[0])
+    assert min(ious) >= 0.9, ious
+
+
+def test_central_clicks_sit_in_the_middle_and_negatives_close_outside():
+    mask = np.zeros((120, 200), bool)
+    mask[20:100, 20:180] = True
+    points, labels = central_clicks_from_mask(mask, positives=3, negatives=2)
+    assert labels.tolist() == [1, 1, 1, 0, 0]
+    pos, neg = points[:3].astype(int), points[3:].astype(int)
+    assert mask[pos[:, 1], pos[:, 0]].all()
+    assert np.all(np.abs(pos[:, 0] - 100) <= 60) and np.all(np.abs(pos[:, 1] - 60) <= 5)
+    outside = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 5)
+    assert np.all((outside[neg[:, 1], neg[:, 0]] >= 15) & (outside[neg[:, 1], neg[:, 0]] <= 60))
+    again = central_clicks_from_mask(mask, positives=3, negatives=2)
+    assert np.array_equal(points, again[0])
 
 
 def test_each_frame_is_reached_once_and_masks_are_full_size(tmp_path):

@@ -5,13 +5,19 @@ image diagonal) that it reaches without crossing an edge (a colour step larger t
 ``SEED_COLOUR_DIFF``): sure foreground for a positive click, sure background for a
 negative one. A seed thus never spills off a thin part (a finger, a cable) onto what
 lies beside it. The object is assumed to lie in a box around the positive clicks (their
-bounding box plus a margin); outside it is sure background, inside it is "probably
-foreground" or "probably background" by a colour vote of the positive disks against
-the outside and the negative seeds. When the result presses against a side of the box
-that is not the image border, the box was too small: the margin grows and GrabCut runs
-again (at most ``MAX_ROUNDS`` times). So it does when GrabCut collapsed: the result is
-hardly more than the seeds, or it is small (under ``COLLAPSE`` times the positive
-disks' area) and falls apart into pieces around the clicks. A crop larger than
+bounding box plus a margin, and at least ``MIN_BOX_FRAC`` of the image diagonal on a
+side: a few clicks near an object's middle say little about its size, so the box is a
+generous prior, not the clicks' hull); outside it is sure background, inside it is
+"probably foreground" or "probably background" by a colour vote: a colour is the
+object's unless the outside of the box (and the negative seeds) shows it more often
+than the positive disks do and more often than ``NOVEL`` times a uniform spread of
+colours would (a colour that is rare outside the box belongs to the object even when
+no click was on it: the windows and wheels of a car clicked on its door). When the
+result presses against a side of the box that is not the image border, the box was too
+small: the margin grows and GrabCut runs again (at most ``MAX_ROUNDS`` times). So it
+does when GrabCut collapsed: the result is hardly more than the seeds, or it is small
+(under ``COLLAPSE`` times the positive disks' area) and falls apart into pieces around
+the clicks. A crop larger than
 ``MAX_CROP_PIXELS`` is segmented downscaled, which bounds the time of one round (about
 100 ms on one core) for the UI's live preview.
 
@@ -33,11 +39,14 @@ from robomask.backends.opencv.track import ColourModel, WorkFrame, posterior, si
 SEED_RADIUS_FRAC = 0.012  # seed disk radius, fraction of the image diagonal
 SEED_COLOUR_DIFF = 16  # colour step per channel that ends a seed (an edge)
 MIN_MARGIN_FRAC = 0.02  # smallest margin around the positive clicks, fraction of the diagonal
+MIN_BOX_FRAC = 0.3  # smallest box side (before any growth), fraction of the diagonal
 BOX_MARGIN_FRAC = 0.1  # margin as a fraction of the clicks' bounding box side
 GROW = 1.8  # margin factor when the mask presses against the box
 MAX_ROUNDS = 5
 COLLAPSE = 4.0  # a result in pieces and under this many positive disks' area collapsed
 ITERATIONS = 3
+NOVEL = 3.0
+SPILL = 0.5  # a mask whose surrounding ring is mostly of its colours grows  # colours rarer outside the box than this many times uniform count as object
 MAX_CROP_PIXELS = 25000  # larger crops are segmented downscaled (bounds the latency)
 REFINE_BAND = 2.5  # refinement band half-width, in GrabCut pixels (>= 3 image pixels)
 REFINE_TAU = 0.6  # softness of the shape prior, in GrabCut pixels (>= 1 image pixel)
@@ -76,10 +85,31 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
         box = _box(lo, hi, margin, (w, h))
         fg, scale = _grabcut_in_box(rgb, seeds, sample, box, margin)
         mask = _connected_to(fg, pos)
-        if not (_collapsed(mask, seeds, small) or _presses_on_box(mask, box, (w, h))):
+        spills = _spills(rgb, mask, radius)
+        if not (spills or _collapsed(mask, seeds, small) or _presses_on_box(mask, box, (w, h))):
             break
         margin *= GROW
+        if spills:  # the clicks say little of the object's size: a generous box
+            lo, hi = _at_least(lo, hi, MIN_BOX_FRAC * diag - 2 * margin)
     return _connected_to(_refine(rgb, mask, seeds, scale), pos)
+
+
+def _at_least(lo: np.ndarray, hi: np.ndarray, side: float) -> tuple[np.ndarray, np.ndarray]:
+    """The box ``lo``..``hi`` ((x, y) corners) grown about its centre to ``side`` px a side."""
+    centre, half = (lo + hi) / 2, max(0.0, side / 2)
+    return (np.minimum(lo, np.floor(centre - half)).astype(np.int32),
+            np.maximum(hi, np.ceil(centre + half)).astype(np.int32))
+
+
+def _spills(rgb: np.ndarray, mask: np.ndarray, radius: int, bins: int = 8) -> bool:
+    """True when most of the ring ``radius`` px wide around ``mask`` has its colours: the
+    object goes on beyond it (by :func:`_colour_vote` of the mask against the whole
+    image outside it, rare colours not counted)."""
+    if not mask.any():
+        return False
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
+    ring = (cv2.dilate(mask.view(np.uint8), k) > 0) & ~mask
+    return bool(_colour_vote(rgb, mask, ~mask, 0.0, bins)[ring].mean() > SPILL)
 
 
 def _collapsed(mask: np.ndarray, seeds: np.ndarray, small: float) -> bool:
@@ -236,8 +266,10 @@ def _connected_to(mask: np.ndarray, points_xy: np.ndarray) -> np.ndarray:
     return keep[lab]
 
 
-def _colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, bins: int = 8) -> np.ndarray:
-    """Pixels whose colour is likelier under the ``fg`` sample than under the ``bg`` one.
+def _colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, novel: float = NOVEL,
+                 bins: int = 8) -> np.ndarray:
+    """Pixels whose colour the ``bg`` sample does not explain better than the ``fg`` one
+    (nor better than ``novel`` times a uniform density: rare colours count as object).
 
     Both histograms (``bins`` levels per RGB channel) are smoothed over neighbouring
     bins, so that a small sample (a few seeds) still speaks for colours close to its own.
@@ -246,7 +278,7 @@ def _colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, bins: int = 8)
     q = (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
     h_fg = _smooth(np.bincount(q[fg], minlength=bins ** 3), bins)
     h_bg = _smooth(np.bincount(q[bg], minlength=bins ** 3), bins)
-    return (h_fg[q] + 1e-6) > (h_bg[q] + 1e-6)
+    return np.maximum(h_fg, novel / bins ** 3)[q] > h_bg[q]
 
 
 def _smooth(hist: np.ndarray, bins: int) -> np.ndarray:
