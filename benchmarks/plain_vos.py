@@ -91,7 +91,8 @@ class PlainSegmenter:
         h, w = warped.shape
         x, y, bw, bh = cv2.boundingRect(reach.view(np.uint8))
         pad = 3 * BAND_PX
-        x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + bw + pad), min(h, y + bh + pad)
+        x0, y0 = max(0, x - pad), max(0, y - pad)
+        x1, y1 = min(w, x + bw + pad), min(h, y + bh + pad)
         out = np.zeros_like(warped)
         out[y0:y1, x0:x1] = _grabcut(np.ascontiguousarray(rgb[y0:y1, x0:x1]),
                                      np.ascontiguousarray(tri[y0:y1, x0:x1]), TRACK_ITERATIONS)

@@ -132,7 +132,8 @@ def demo_scene(kind: str) -> dict[str, float]:
 
 
 def davis_table(root: Path, rules: list[str]) -> None:
-    folders = sorted(p for p in root.iterdir() if (p / "frames").is_dir() and (p / "masks").is_dir())
+    folders = sorted(p for p in root.iterdir()
+                     if (p / "frames").is_dir() and (p / "masks").is_dir())
     for rule in rules:
         print(f"\n{RULE_NAMES[rule]} clicks on frame 0:\n")
         print("| sequence | frames | J robomask | J plain | IoU frame 0 robomask | IoU frame 0 "

@@ -4,22 +4,33 @@ Every click seeds the pixels of a disk around it (radius ``SEED_RADIUS_FRAC`` of
 image diagonal) that it reaches without crossing an edge (a colour step larger than
 ``SEED_COLOUR_DIFF``): sure foreground for a positive click, sure background for a
 negative one. A seed thus never spills off a thin part (a finger, a cable) onto what
-lies beside it. The object is assumed to lie in a box around the positive clicks (their
-bounding box plus a margin, and at least ``MIN_BOX_FRAC`` of the image diagonal on a
-side: a few clicks near an object's middle say little about its size, so the box is a
-generous prior, not the clicks' hull); outside it is sure background, inside it is
-"probably foreground" or "probably background" by a colour vote: a colour is the
-object's unless the outside of the box (and the negative seeds) shows it more often
-than the positive disks do and more often than ``NOVEL`` times a uniform spread of
-colours would (a colour that is rare outside the box belongs to the object even when
-no click was on it: the windows and wheels of a car clicked on its door). When the
-result presses against a side of the box that is not the image border, the box was too
-small: the margin grows and GrabCut runs again (at most ``MAX_ROUNDS`` times). So it
-does when GrabCut collapsed: the result is hardly more than the seeds, or it is small
-(under ``COLLAPSE`` times the positive disks' area) and falls apart into pieces around
-the clicks. A crop larger than
-``MAX_CROP_PIXELS`` is segmented downscaled, which bounds the time of one round (about
-100 ms on one core) for the UI's live preview.
+lies beside it.
+
+GrabCut then runs in rounds, each in a box (outside it: sure background):
+
+1. The box around the positive clicks (their bounding box plus a margin). Inside it a
+   pixel is "probably foreground" or "probably background" by a colour vote: a colour
+   is the object's unless the outside of the box (and the negative seeds) shows it more
+   often than the positive disks do and more often than ``NOVEL`` times a uniform
+   spread of colours would (a colour rare around the box belongs to the object even
+   when no click was on it: the windows of a car clicked on its door).
+2. Few clicks near the middle of a large object say little about its size: the box
+   then cuts the object, GrabCut learns the object's colours as background and keeps a
+   blob around the clicks. That shows as the object's colours going on past the blob's
+   outline: on some side of it (a quadrant of directions from its centroid) more than
+   ``SPILL`` of a ring around it has colours denser in the blob than in the rest of the
+   image. When the box is smaller than ``MIN_BOX_FRAC`` of the image diagonal and that
+   happens, GrabCut runs once more in a generous box of that size about the clicks,
+   everything inside it "probably foreground": the object is then what differs from
+   the outside of the box (GrabCut's own principle), not what resembles the clicks.
+3. When the result presses against a side of the box that is not the image border,
+   the box was too small: the margin grows (``GROW``) and GrabCut runs again (at most
+   ``MAX_ROUNDS`` rounds in all). So it does when GrabCut collapsed: the result is
+   hardly more than the seeds, or it is small (under ``COLLAPSE`` times the positive
+   disks' area) and falls apart into pieces around the clicks.
+
+A crop larger than ``MAX_CROP_PIXELS`` is segmented downscaled, which bounds the time
+of one round (about 50-120 ms on one core) for the UI's live preview.
 
 The GrabCut mask is then refined at the full resolution of the image: in a band around
 its outline (wider when GrabCut ran downscaled), a colour model of the object against
@@ -39,14 +50,15 @@ from robomask.backends.opencv.track import ColourModel, WorkFrame, posterior, si
 SEED_RADIUS_FRAC = 0.012  # seed disk radius, fraction of the image diagonal
 SEED_COLOUR_DIFF = 16  # colour step per channel that ends a seed (an edge)
 MIN_MARGIN_FRAC = 0.02  # smallest margin around the positive clicks, fraction of the diagonal
-MIN_BOX_FRAC = 0.3  # smallest box side (before any growth), fraction of the diagonal
+MIN_BOX_FRAC = 0.3  # side of a generous box, fraction of the image diagonal
 BOX_MARGIN_FRAC = 0.1  # margin as a fraction of the clicks' bounding box side
 GROW = 1.8  # margin factor when the mask presses against the box
 MAX_ROUNDS = 5
 COLLAPSE = 4.0  # a result in pieces and under this many positive disks' area collapsed
 ITERATIONS = 3
-NOVEL = 3.0
-SPILL = 0.5  # a mask whose surrounding ring is mostly of its colours grows  # colours rarer outside the box than this many times uniform count as object
+GENEROUS_ITERATIONS = 2  # GrabCut iterations in a generous box (bounds the latency)
+NOVEL = 3.0  # colours rarer outside the box than this many times uniform count as object
+SPILL = 0.6  # ring fraction of the mask's colours on one side that says it goes on
 MAX_CROP_PIXELS = 25000  # larger crops are segmented downscaled (bounds the latency)
 REFINE_BAND = 2.5  # refinement band half-width, in GrabCut pixels (>= 3 image pixels)
 REFINE_TAU = 0.6  # softness of the shape prior, in GrabCut pixels (>= 1 image pixel)
@@ -81,16 +93,19 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     margin = max(BOX_MARGIN_FRAC * float((hi - lo).max()), MIN_MARGIN_FRAC * diag)
     mask, scale = np.zeros((h, w), dtype=bool), 1.0
+    generous = False
     for _ in range(MAX_ROUNDS):
         box = _box(lo, hi, margin, (w, h))
-        fg, scale = _grabcut_in_box(rgb, seeds, sample, box, margin)
+        fg, scale = _grabcut_in_box(rgb, seeds, sample, box, margin, vote=not generous)
         mask = _connected_to(fg, pos)
-        spills = _spills(rgb, mask, radius)
+        spills = (not generous and float((hi - lo).min()) + 2 * margin < MIN_BOX_FRAC * diag
+                  and _spills(rgb, mask, radius))
         if not (spills or _collapsed(mask, seeds, small) or _presses_on_box(mask, box, (w, h))):
             break
         margin *= GROW
-        if spills:  # the clicks say little of the object's size: a generous box
+        if spills:  # the clicks say little of the object's size: a generous box, once
             lo, hi = _at_least(lo, hi, MIN_BOX_FRAC * diag - 2 * margin)
+            generous = True
     return _connected_to(_refine(rgb, mask, seeds, scale), pos)
 
 
@@ -101,15 +116,33 @@ def _at_least(lo: np.ndarray, hi: np.ndarray, side: float) -> tuple[np.ndarray, 
             np.maximum(hi, np.ceil(centre + half)).astype(np.int32))
 
 
-def _spills(rgb: np.ndarray, mask: np.ndarray, radius: int, bins: int = 8) -> bool:
-    """True when most of the ring ``radius`` px wide around ``mask`` has its colours: the
-    object goes on beyond it (by :func:`_colour_vote` of the mask against the whole
-    image outside it, rare colours not counted)."""
+def _spills(rgb: np.ndarray, mask: np.ndarray, radius: int, bins: int = 16) -> bool:
+    """True when, on some side of ``mask``, more than ``SPILL`` of the ring ``radius`` px
+    wide around it has its colours: the object goes on that way. A ring pixel has the
+    mask's colours when its colour is denser in the mask than in the rest of the image
+    (every 4th pixel of it; ``bins`` levels per channel, smoothed as in
+    :func:`_colour_vote`); the sides are the four quadrants of directions from the
+    mask's centroid, diagonal ones."""
     if not mask.any():
         return False
+    h, w = mask.shape
+    x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    x0, y0 = max(0, x - 2 * radius), max(0, y - 2 * radius)
+    x1, y1 = min(w, x + bw + 2 * radius), min(h, y + bh + 2 * radius)
+    inside = mask[y0:y1, x0:x1]
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
-    ring = (cv2.dilate(mask.view(np.uint8), k) > 0) & ~mask
-    return bool(_colour_vote(rgb, mask, ~mask, 0.0, bins)[ring].mean() > SPILL)
+    ring = (cv2.dilate(inside.view(np.uint8), k) > 0) & ~inside
+    ys, xs = np.nonzero(ring)
+    q = _quantise(np.ascontiguousarray(rgb[y0:y1, x0:x1]), bins)
+    h_fg = _histogram(q[inside], bins)
+    h_bg = _histogram(_quantise(rgb[::4, ::4], bins)[~mask[::4, ::4]], bins)
+    like = (h_fg > h_bg)[q[ys, xs]]
+    cy, cx = np.argwhere(inside).mean(axis=0)
+    dx, dy = xs - cx, ys - cy
+    side = np.where(np.abs(dx) >= np.abs(dy), np.where(dx >= 0, 0, 1), np.where(dy >= 0, 2, 3))
+    n = np.bincount(side, minlength=4)
+    frac = np.bincount(side, weights=like, minlength=4) / np.maximum(n, 1)
+    return bool((frac[n > 0] > SPILL).any())
 
 
 def _collapsed(mask: np.ndarray, seeds: np.ndarray, small: float) -> bool:
@@ -163,10 +196,12 @@ def _box(lo: np.ndarray, hi: np.ndarray, margin: float,
 
 
 def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
-                    box: tuple[int, int, int, int], margin: float) -> tuple[np.ndarray, float]:
+                    box: tuple[int, int, int, int], margin: float,
+                    vote: bool) -> tuple[np.ndarray, float]:
     """GrabCut on a crop holding the box plus half a margin of background context.
 
-    ``sample`` (bool (h, w)) is the foreground colour sample of the initial vote.
+    ``sample`` (bool (h, w)) is the foreground colour sample of the initial colour vote
+    inside the box; with ``vote`` False the whole box starts as "probably foreground".
 
     Returns:
         Bool (h, w) foreground, and the scale (<= 1) GrabCut ran at.
@@ -179,8 +214,8 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
     crop_seeds = seeds[cy0:cy1, cx0:cx1]
     in_box = np.zeros(crop.shape[:2], dtype=bool)
     in_box[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = True
-    likely = _colour_vote(crop, sample[cy0:cy1, cx0:cx1],
-                          (crop_seeds == cv2.GC_BGD) | ~in_box)
+    likely = (_colour_vote(crop, sample[cy0:cy1, cx0:cx1], (crop_seeds == cv2.GC_BGD) | ~in_box)
+              if vote else in_box)
     tri = np.where(in_box, np.where(likely, cv2.GC_PR_FGD, cv2.GC_PR_BGD),
                    cv2.GC_BGD).astype(np.uint8)
     if not (tri == cv2.GC_BGD).any():
@@ -196,7 +231,8 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
     tri = np.where(crop_seeds != 255, crop_seeds, tri).astype(np.uint8)
     fg_model, bg_model = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.setRNGSeed(0)  # GrabCut's k-means start draws from OpenCV's global RNG
-    cv2.grabCut(crop, tri, None, bg_model, fg_model, ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    cv2.grabCut(crop, tri, None, bg_model, fg_model,
+                ITERATIONS if vote else GENEROUS_ITERATIONS, cv2.GC_INIT_WITH_MASK)
     fg = ((tri == cv2.GC_FGD) | (tri == cv2.GC_PR_FGD)).astype(np.float32)
     if scale < 1.0:
         fg = cv2.resize(fg, (cx1 - cx0, cy1 - cy0), interpolation=cv2.INTER_LINEAR)
@@ -266,19 +302,27 @@ def _connected_to(mask: np.ndarray, points_xy: np.ndarray) -> np.ndarray:
     return keep[lab]
 
 
-def _colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, novel: float = NOVEL,
-                 bins: int = 8) -> np.ndarray:
+def _colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, bins: int = 8) -> np.ndarray:
     """Pixels whose colour the ``bg`` sample does not explain better than the ``fg`` one
-    (nor better than ``novel`` times a uniform density: rare colours count as object).
+    (nor better than ``NOVEL`` times a uniform density: rare colours count as object).
 
     Both histograms (``bins`` levels per RGB channel) are smoothed over neighbouring
     bins, so that a small sample (a few seeds) still speaks for colours close to its own.
     """
+    q = _quantise(rgb, bins)
+    h_fg, h_bg = _histogram(q[fg], bins), _histogram(q[bg], bins)
+    return np.maximum(h_fg, NOVEL / bins ** 3)[q] > h_bg[q]
+
+
+def _quantise(rgb: np.ndarray, bins: int) -> np.ndarray:
+    """Int32 (h, w) colour bin of every pixel, ``bins`` levels per RGB channel."""
     q = (rgb // (256 // bins)).astype(np.int32)
-    q = (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
-    h_fg = _smooth(np.bincount(q[fg], minlength=bins ** 3), bins)
-    h_bg = _smooth(np.bincount(q[bg], minlength=bins ** 3), bins)
-    return np.maximum(h_fg, novel / bins ** 3)[q] > h_bg[q]
+    return (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
+
+
+def _histogram(values: np.ndarray, bins: int) -> np.ndarray:
+    """Smoothed, normalised (bins**3,) histogram of colour bins (see :func:`_smooth`)."""
+    return _smooth(np.bincount(values, minlength=bins ** 3), bins)
 
 
 def _smooth(hist: np.ndarray, bins: int) -> np.ndarray:
