@@ -98,7 +98,7 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
         box = _box(lo, hi, margin, (w, h))
         fg, scale = _grabcut_in_box(rgb, seeds, sample, box, margin, vote=not generous)
         mask = _connected_to(fg, pos)
-        spills = (not generous and float((hi - lo).min()) + 2 * margin < MIN_BOX_FRAC * diag
+        spills = (not generous and float((hi - lo).max()) + 2 * margin < MIN_BOX_FRAC * diag
                   and _spills(rgb, mask, radius))
         if not (spills or _collapsed(mask, seeds, small) or _presses_on_box(mask, box, (w, h))):
             break
