@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from robomask.backends import register_backend
 from robomask.cli import common
 from robomask.cli.common import ProgressView
 from robomask.cli.main import main
+from robomask.errors import BackendError
 from robomask.progress import Progress
 
 
@@ -75,3 +77,17 @@ def test_check_says_how_many_scenes_it_checked(make_scene, capsys):
     code, out, _ = run_cli(["check", "--config", str(sc.config_path), "--scene", sc.name,
                             "--decode"], capsys)
     assert "checked 1 scene (config, every frame decoded, prompt files)" in out
+
+
+def test_messages_print_brackets_as_they_are(make_scene, capsys):
+    """A hint such as pip install 'robomask[sam3]' must not lose '[sam3]' to rich markup."""
+    def factory(config, stage):
+        raise BackendError("the needs-extra backend: expected its package, got none",
+                           hint="pip install 'robomask[sam3]'")
+
+    register_backend("needs-extra", factory)
+    sc = make_scene(backend="needs-extra", with_ckpt=False)
+    code, out, _ = run_cli(["run", "--config", str(sc.config_path), "--scene", sc.name,
+                            "--stages", "arm"], capsys)
+    assert code == 1
+    assert "(hint: pip install 'robomask[sam3]')" in out

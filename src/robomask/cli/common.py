@@ -33,6 +33,13 @@ CoresOption = Annotated[int | None, typer.Option(
     "are the same for any number).")]
 
 
+def say(text: str, *, err: bool = False) -> None:
+    """Print one plain line: no rich markup (so ``pip install 'robomask[sam3]'`` and paths
+    with brackets print as they are), no highlighting, and no hard wrap inside a path."""
+    (err_console if err else console).print(text, markup=False, highlight=False,
+                                            soft_wrap=True)
+
+
 def open_config(path: Path, **overrides: object) -> Config:
     return load_config(path, **overrides)
 

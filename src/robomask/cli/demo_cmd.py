@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from robomask.cli.common import ProgressView, console
+from robomask.cli.common import ProgressView, console, say
 from robomask.cli.run_cmds import print_summary
 
 
@@ -21,7 +21,7 @@ def demo(
     """Make a synthetic robot scene and run arm, gripper and merge on it (opencv backend)."""
     from robomask.demo.job import run_demo
 
-    console.print(f"writing the synthetic demo scene under {directory}/ ...")
+    say(f"writing the synthetic demo scene under {directory}/ ...")
     with ProgressView() as view:
         result = run_demo(directory, force=force, on_progress=view)
     print_summary(result.reports)

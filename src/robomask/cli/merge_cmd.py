@@ -14,8 +14,8 @@ from robomask.cli.common import (
     ProgressView,
     SceneOption,
     ScenesOption,
-    console,
     open_config,
+    say,
     scene_patterns,
 )
 from robomask.pipeline.merge import merge_scene
@@ -40,8 +40,7 @@ def merge(
             done = (f"{result.frames_written} frames written, {result.frames_skipped} "
                     "already done" if result.frames_written else
                     f"all {result.frames_skipped} frames already done (--force redoes them)")
-            console.print(f"{s.name}: {done} -> {s.mask_dir('export')}", highlight=False,
-                          soft_wrap=True)
+            say(f"{s.name}: {done} -> {s.mask_dir('export')}")
 
 
 def register(app: typer.Typer) -> None:

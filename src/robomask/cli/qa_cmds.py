@@ -14,9 +14,8 @@ from robomask.cli.common import (
     ProgressView,
     SceneOption,
     ScenesOption,
-    console,
-    err_console,
     open_config,
+    say,
     scene_patterns,
 )
 from robomask.config import Config
@@ -57,8 +56,7 @@ def preview(
     sc = _one_scene(cfg, scene)
     path = out or cfg.output_dir / PREVIEW_DIR / f"{sc.name}_{stage or 'all'}.png"
     image = render_preview_png(sc, cfg, stage, out=path, show=False)
-    console.print(f"wrote {path.resolve()} ({image.width}x{image.height})", highlight=False,
-                  soft_wrap=True)
+    say(f"wrote {path.resolve()} ({image.width}x{image.height})")
 
 
 def video(
@@ -76,7 +74,7 @@ def video(
     path = out or cfg.output_dir / VIDEO_DIR / f"{sc.name}.mp4"
     with ProgressView() as view:
         write_overlay_video(sc, cfg, path, fps=fps, width=width, on_progress=view)
-    console.print(f"wrote {path.resolve()}", highlight=False, soft_wrap=True)
+    say(f"wrote {path.resolve()}")
 
 
 def _summary(r: SceneFlags) -> str:
@@ -119,13 +117,13 @@ def report(
         typer.echo(json.dumps(data, indent=2))
     else:
         for r in results:
-            console.print(_summary(r), highlight=False)
-        console.print(f"report: {folder / 'index.html' if html else folder / 'flags.json'}")
+            say(_summary(r))
+        say(f"report: {folder / 'index.html' if html else folder / 'flags.json'}")
     if fail_above is not None:
         over = [r.scene for r in results if r.flagged_frames > fail_above]
         if over:
-            err_console.print(f"{len(over)} scene(s) with more than {fail_above} flagged "
-                              f"frames: {', '.join(over)}", highlight=False)
+            say(f"{len(over)} scene(s) with more than {fail_above} flagged frames: "
+                f"{', '.join(over)}", err=True)
             raise typer.Exit(1)
 
 

@@ -17,6 +17,7 @@ from robomask.cli.common import (
     ScenesOption,
     console,
     open_config,
+    say,
     scene_patterns,
 )
 from robomask.errors import ConfigError
@@ -49,7 +50,7 @@ def print_summary(reports: list[StageReport]) -> None:
     for r in reports:
         if r.message:
             tag = "error" if r.status == "failed" else "warning"
-            console.print(f"{tag}: {r.scene}/{r.stage}: {r.message}", highlight=False)
+            say(f"{tag}: {r.scene}/{r.stage}: {r.message}")
 
 
 def segment(
@@ -129,7 +130,7 @@ def status(
     console.print(table)
     for st in rows:
         if st.message:
-            console.print(f"error: {st.scene}: {st.message}", highlight=False)
+            say(f"error: {st.scene}: {st.message}")
     done = sum(all(v == "done" for v in st.stages.values()) for st in rows)
     console.print(f"{done}/{len(rows)} scenes fully done")
 

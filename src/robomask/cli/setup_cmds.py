@@ -16,6 +16,7 @@ from robomask.cli.common import (
     ScenesOption,
     console,
     open_config,
+    say,
     scene_patterns,
 )
 from robomask.config import render_template
@@ -34,7 +35,7 @@ def init(
         raise ConfigError(f"{path}: expected no file there, got an existing one",
                           hint="pass --force to overwrite it")
     write_text(path, render_template())
-    console.print(f"wrote {path}: edit task_name, data_base_dir and export_base_dir")
+    say(f"wrote {path}: edit task_name, data_base_dir and export_base_dir")
 
 
 def check(
@@ -55,7 +56,7 @@ def check(
     checked = (f"checked {n_scenes} scene{'' if n_scenes == 1 else 's'} "
                f"(config, {frames}, prompt files)")
     if not problems:
-        console.print(f"{checked}: no problems found", highlight=False, soft_wrap=True)
+        say(f"{checked}: no problems found")
         return
     # fold, not the default ellipsis: a long path is the culprit and must stay whole
     table = Table("scene", "what", "severity", Column("problem", overflow="fold"),
@@ -65,8 +66,7 @@ def check(
         table.add_row(p.scene, p.what, f"[{colour}]{p.severity}[/]", escape(p.message))
     console.print(table)
     errors = sum(p.severity == "error" for p in problems)
-    console.print(f"{checked}: {errors} error(s), {len(problems) - errors} warning(s)",
-                  highlight=False, soft_wrap=True)
+    say(f"{checked}: {errors} error(s), {len(problems) - errors} warning(s)")
     if errors:
         raise typer.Exit(1)
 
