@@ -64,7 +64,8 @@ def test_config_weight_paths(make_scene, tmp_path: Path) -> None:
                                                 and _importable("transformers"))
 
 
-def test_cli_exit_code_follows_the_configured_backend(make_scene, capsys, tmp_path) -> None:
+def test_cli_exit_code_follows_the_configured_backend(make_scene, capsys, tmp_path,
+                                                     monkeypatch) -> None:
     sc = make_scene(backend="opencv")  # needs nothing: works on every machine
     with pytest.raises(SystemExit) as e:
         main(["doctor", "--config", str(sc.config_path)])
@@ -78,9 +79,21 @@ def test_cli_exit_code_follows_the_configured_backend(make_scene, capsys, tmp_pa
     with pytest.raises(SystemExit) as e:
         main(["doctor", "--config", str(sc.config_path)])
     assert e.value.code == 1 and "no_such_folder" in capsys.readouterr().out
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path / "empty")  # no mask_config.yaml here
     with pytest.raises(SystemExit) as e:
         main(["doctor"])
     assert e.value.code == 0 and "weight paths not checked" in capsys.readouterr().out
+
+
+def test_cli_reads_the_config_in_the_current_folder(make_scene, capsys, monkeypatch) -> None:
+    sc = make_scene(backend="sam3-hf", sam3_hf_model_dir=str(Path("no_such_folder")))
+    monkeypatch.chdir(sc.config_path.parent)
+    with pytest.raises(SystemExit) as e:
+        main(["doctor"])
+    out = capsys.readouterr().out
+    assert e.value.code == 1 and "no_such_folder" in out  # the configured backend fails
+    assert "weight paths checked in mask_config.yaml" in out
 
 
 def _cells(text: str) -> list[list[str]]:

@@ -9,8 +9,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from robomask.cli.common import console, err_console, open_config
+from robomask.cli.common import console, err_console, open_config, say
 from robomask.doctor import BackendCheck, check_backends
+
+DEFAULT_CONFIG = Path("mask_config.yaml")
 
 
 def doctor_table(checks: list[BackendCheck]) -> Table:
@@ -29,18 +31,21 @@ def doctor_table(checks: list[BackendCheck]) -> Table:
 
 def doctor(
     config: Annotated[Path | None, typer.Option(
-        "--config", "-c", help="mask_config.yaml whose weight paths to check too.")] = None,
+        "--config", "-c", help="mask_config.yaml whose weight paths to check too "
+        "(default: ./mask_config.yaml when there is one).")] = None,
 ) -> None:
     """Show which backends work on this machine; for the others, why and the fix."""
+    if config is None and DEFAULT_CONFIG.is_file():
+        config = DEFAULT_CONFIG
     cfg = open_config(config) if config is not None else None
     with err_console.status("checking the backends (importing torch takes a few seconds)"):
         checks = check_backends(cfg)
     console.print(doctor_table(checks))
     for c in checks:
         for note in c.notes:
-            console.print(f"{c.name}: {note}", highlight=False, markup=False)
-    if cfg is None:
-        console.print("weight paths not checked: pass --config mask_config.yaml")
+            say(f"{c.name}: {note}")
+    say(f"weight paths checked in {config}" if config is not None else
+        f"weight paths not checked: no ./{DEFAULT_CONFIG} here; pass --config FILE")
     if any(c.configured and not c.ok for c in checks):
         raise typer.Exit(1)
 
