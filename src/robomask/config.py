@@ -19,6 +19,74 @@ from robomask.errors import ConfigError
 ExportMode = Literal["arm_minus_gripper", "union", "arm", "gripper"]
 DilateKernel = Literal["square", "disk"]
 Stage = Literal["arm", "gripper"]
+KinematicsUse = Literal["prompts", "masks", "check"]
+MatrixOrPath = str | list[list[float]]
+KINEMATICS_PATH_KEYS = ("urdf", "package_root", "joint_states", "intrinsics",
+                        "camera_pose_in_base", "base_in_camera")
+
+
+class KinematicsConfig(BaseModel):
+    """The ``kinematics:`` section: render the robot from its URDF, joint angles and camera.
+
+    Paths may hold ``{scene}``, ``{scene_dir}`` and ``{cam_dir}``; relative paths are
+    taken relative to the config file's folder.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    urdf: str = Field(description="the robot's URDF (meshes relative to it or package://)")
+    package_root: str | None = Field(
+        None, description="folder that package:// mesh paths are resolved against")
+    joint_states: str = Field(
+        description="per-frame joint values: a folder of .npy/.txt (by frame stem or index), "
+        "or a .csv/.parquet table with frame_index or timestamp")
+    joint_states_column: str | None = Field(
+        None, description="table column holding one vector per row, e.g. observation.state "
+        "(names from LeRobot meta/info.json); null = one column per joint")
+    joint_names: list[str] | None = Field(
+        None, description="names of the joint values in order; null = the URDF's actuated "
+        "joints (or the LeRobot names)")
+    joint_states_match: Literal["auto", "stem", "index", "frame_index", "timestamp"] = Field(
+        "auto", description="how joint states meet frames: auto | stem | index | frame_index "
+        "| timestamp")
+    timestamp_tolerance_s: float = Field(
+        0.02, gt=0, description="largest gap (seconds) between a frame and its joint state "
+        "when matching by timestamp")
+    intrinsics: MatrixOrPath = Field(
+        description="3x3 camera matrix: inline, a K.txt/.npy, or a ROS camera_info.yaml")
+    camera_pose_in_base: MatrixOrPath | None = Field(
+        None, description="4x4 pose of the camera in the robot base frame (.npy/.txt or "
+        "inline); give this or base_in_camera")
+    base_in_camera: MatrixOrPath | None = Field(
+        None, description="4x4 pose of the robot base in the camera frame (the inverse)")
+    camera_frame: Literal["optical", "ros_body"] = Field(
+        "optical", description="frame of that pose: optical (z forward, x right, y down) | "
+        "ros_body (ROS camera_link: x forward, y left, z up)")
+    arm_links: list[str] = Field(
+        ["*"], description="links (globs) of the arm object; links of a gripper group win")
+    arm_2_links: list[str] = Field([], description="links (globs) of the second arm")
+    gripper_left_links: list[str] = Field([], description="links (globs) of the left gripper")
+    gripper_right_links: list[str] = Field(
+        [], description="links (globs) of the right gripper")
+    use: KinematicsUse = Field(
+        "prompts", description="prompts (write click files from the render) | masks (the "
+        "render is the session result) | check (report only)")
+    keyframe_every: int = Field(
+        30, ge=1, description="prompts: a keyframe at least every N frames (more where the "
+        "render changes)")
+    mesh_faces: int = Field(
+        800, ge=12, description="triangles per link after simplification (speed vs detail)")
+    check_min_iou: float = Field(
+        0.5, ge=0, le=1, description="report: flag frames whose session mask and render "
+        "part below this IoU")
+
+    @model_validator(mode="after")
+    def _one_pose(self) -> KinematicsConfig:
+        given = [k for k in ("camera_pose_in_base", "base_in_camera") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("kinematics: expected exactly one of camera_pose_in_base and "
+                             f"base_in_camera, got {given or 'neither'}")
+        return self
 
 
 class Config(BaseModel):
@@ -94,6 +162,9 @@ class Config(BaseModel):
     qa_swap_min_dx_frac: float = Field(
         0.02, ge=0, lt=1, description="QA report: left/right grippers closer than this fraction "
         "of the width apart (x) count as undecided in the swap check")
+    kinematics: KinematicsConfig | None = Field(
+        None, description="render the robot from its URDF, joint angles and camera "
+        "(zero-click prompts, masks, or a report check); null = off")
 
     @model_validator(mode="after")
     def _distinct_object_ids(self) -> Config:
@@ -152,6 +223,8 @@ def _describe_error(source: str, err: dict[str, Any]) -> str:
     msg = err.get("msg", "invalid")
     if msg.startswith("Value error, "):
         return f"{source}: {msg[len('Value error, '):]}"
+    if err.get("type") == "extra_forbidden":
+        return f"{source}: unknown key '{loc}', expected one of the section's keys"
     if err.get("type") == "missing":
         return f"{source}: key '{loc}': expected a value, got no such key"
     msg = msg.removeprefix("Input should be ")  # "expected a valid integer", not "expected input.."
@@ -189,7 +262,19 @@ def config_from_dict(data: dict[str, Any], *, source: str = "config",
                 setattr(cfg, name, (base_dir / Path(value).expanduser()).resolve())
             elif value is not None:
                 setattr(cfg, name, Path(value).expanduser())
+        if cfg.kinematics is not None:
+            _resolve_kinematics_paths(cfg.kinematics, base_dir)
     return cfg
+
+
+def _resolve_kinematics_paths(kin: KinematicsConfig, base_dir: Path) -> None:
+    """Relative paths of the kinematics section -> under ``base_dir`` (a path that starts
+    with a placeholder such as ``{cam_dir}`` is left for the scene to fill)."""
+    for name in KINEMATICS_PATH_KEYS:
+        value = getattr(kin, name)
+        if isinstance(value, str) and not value.startswith("{"):
+            path = Path(value).expanduser()
+            setattr(kin, name, str(path if path.is_absolute() else base_dir / path))
 
 
 def load_config(path: Path | str, **overrides: Any) -> Config:
@@ -235,6 +320,9 @@ def render_template(**values: Any) -> str:
     for name, field in Config.model_fields.items():
         if name == "split":
             lines += ["", "# --- robomask additions (defaults reproduce the notebooks) ---"]
+        if name == "kinematics" and name not in values:
+            lines += [f"kinematics: null  # {field.description}", *_kinematics_template()]
+            continue
         if name in values:
             value = values[name]
         elif name in _TEMPLATE_VALUES:
@@ -244,3 +332,15 @@ def render_template(**values: Any) -> str:
         value = str(value) if isinstance(value, Path) else value
         lines.append(f"{name}: {json.dumps(value)}  # {field.description}")
     return "\n".join(lines) + "\n"
+
+
+def _kinematics_template() -> list[str]:
+    """An example kinematics section, commented out, one line per key."""
+    example = {"urdf": "robots/xarm7.urdf", "joint_states": "{cam_dir}/joint_states",
+               "intrinsics": "{cam_dir}/camera_info.yaml",
+               "camera_pose_in_base": "{cam_dir}/camera_pose.npy"}
+    lines = ["# An example section (replace the null above):", "# kinematics:"]
+    for name, field in KinematicsConfig.model_fields.items():
+        value = example.get(name, field.default)
+        lines.append(f"#   {name}: {json.dumps(value)}  # {field.description}")
+    return lines

@@ -71,3 +71,7 @@ class StageNotReadyError(RobomaskError):
 
 class MergeError(RobomaskError):
     """The merge stage found inputs that cannot give a valid export."""
+
+
+class KinematicsError(RobomaskError):
+    """A URDF, mesh, joint state, camera calibration or link group cannot be used."""

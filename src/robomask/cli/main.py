@@ -16,6 +16,7 @@ from robomask.cli import (
     annotate_cmd,
     demo_cmd,
     doctor_cmd,
+    kin_cmds,
     merge_cmd,
     qa_cmds,
     run_cmds,
@@ -61,7 +62,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (setup_cmds, merge_cmd, run_cmds, demo_cmd, annotate_cmd, qa_cmds, doctor_cmd):
+for module in (setup_cmds, merge_cmd, run_cmds, demo_cmd, annotate_cmd, qa_cmds, doctor_cmd,
+               kin_cmds):
     module.register(app)
 
 

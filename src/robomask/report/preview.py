@@ -69,6 +69,19 @@ def objects_in_tiles(outputs: SceneOutputs, stages: tuple[str, ...], picked: lis
     return "; ".join(parts)
 
 
+def tile_grid(tiles: list[np.ndarray], columns: int, gap_px: int = 4) -> np.ndarray:
+    """Equal-sized RGB tiles laid out ``columns`` per row on white, ``gap_px`` apart."""
+    th, tw = tiles[0].shape[:2]
+    cols = min(columns, len(tiles))
+    rows = math.ceil(len(tiles) / cols)
+    grid = np.full((rows * (th + gap_px) - gap_px, cols * (tw + gap_px) - gap_px, 3), 255,
+                   np.uint8)
+    for k, tile in enumerate(tiles):
+        y, x = (k // cols) * (th + gap_px), (k % cols) * (tw + gap_px)
+        grid[y:y + th, x:x + tw] = tile
+    return grid
+
+
 def render_preview(scene: Scene, config: Config, stage: str | None = None, *,
                    tile_width: int = 480, columns: int = 4) -> np.ndarray:
     """The grid as an RGB uint8 (height, width, 3) array.
@@ -96,14 +109,8 @@ def render_preview(scene: Scene, config: Config, stage: str | None = None, *,
     picked = preview_frames(len(outputs), config.vis_frame_stride, config.vis_max_plots)
     tiles = [draw_label(render_frame(outputs, i, width=tile_width, fill=fill, outline=outline),
                         f"frame {i}") for i in picked]
-    th, tw = tiles[0].shape[:2]
-    cols = min(columns, len(tiles))
-    rows = math.ceil(len(tiles) / cols)
-    gap = 4
-    grid = np.full((rows * (th + gap) - gap, cols * (tw + gap) - gap, 3), 255, np.uint8)
-    for k, tile in enumerate(tiles):
-        y, x = (k // cols) * (th + gap), (k % cols) * (tw + gap)
-        grid[y:y + th, x:x + tw] = tile
+    grid = tile_grid(tiles, columns)
+    tw = tiles[0].shape[1]
     items = [(s, _NAMES[s] + (" (missing)" if not outputs.present[s] else ""), s in outline)
              for s in stages]
     counts = objects_in_tiles(outputs, stages, picked)
