@@ -144,11 +144,14 @@ def test_invalid_files_name_file_and_key(tmp_path, text, message):
     assert str(path) in str(exc.value) and message in str(exc.value)
 
 
-def test_bad_cuda_devices_value():
+@pytest.mark.parametrize("value", ["0;1", "a,b", "0,,1", "1e3"])
+def test_bad_cuda_devices_value_fails_at_load_not_at_run(value):
+    with pytest.raises(ConfigError, match=rf"key 'cuda_visible_devices_arm': .* got '{value}'"):
+        config_from_dict({"task_name": "t", "data_base_dir": "/d", "export_base_dir": "/e",
+                          "cuda_visible_devices_arm": value})
     cfg = config_from_dict({"task_name": "t", "data_base_dir": "/d", "export_base_dir": "/e",
-                            "cuda_visible_devices_arm": "0;1"})
-    with pytest.raises(ConfigError, match=r"cuda_visible_devices_arm: .* got '0;1'"):
-        cfg.cuda_devices("arm")
+                            "cuda_visible_devices_arm": " 0, 1 ", "cuda_visible_devices": ""})
+    assert cfg.cuda_devices("arm") == [0, 1]
 
 
 def test_missing_config_file_hints_init(tmp_path):

@@ -116,9 +116,11 @@ def test_unreadable_files(tmp_path):
     bad.write_text('{\n  "a": 1,\n}')
     with pytest.raises(PromptError, match="line 3, column 1"):
         read_prompts(bad)
-    bad.write_bytes(b"\xff\xfe{}")
-    with pytest.raises(PromptError, match="UTF-8"):
+    bad.write_bytes(b'{"\xff": []}')
+    with pytest.raises(PromptError, match="byte 0xff at offset 2, which is not UTF-8"):
         read_prompts(bad)
+    bad.write_text('{"ARM_CABLE_INITIAL_PROMPTS": []}', encoding="utf-16")  # Windows editors
+    assert read_prompts(bad).is_empty()
 
 
 def test_validate_against_video_and_config():

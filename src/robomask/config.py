@@ -8,17 +8,30 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from robomask.errors import ConfigError
+from robomask.errors import ConfigError, excerpt
+from robomask.io.strict_yaml import load_yaml
+from robomask.io.textfile import read_text
 
 ExportMode = Literal["arm_minus_gripper", "union", "arm", "gripper"]
 DilateKernel = Literal["square", "disk"]
 Stage = Literal["arm", "gripper"]
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_DILATE_RADIUS_PX = 4096  # beyond any frame robomask reads; see also merge.check_radii
+OBJ_ID_MAX = 2**31 - 1  # model backends keep object ids in 32-bit integers
+_GPU_LIST = re.compile(r"\s*([0-9]{1,4}\s*(,\s*[0-9]{1,4}\s*)*)?,?\s*")
 KinematicsUse = Literal["prompts", "masks", "check"]
 MatrixOrPath = str | list[list[float]]
 KINEMATICS_PATH_KEYS = ("urdf", "package_root", "joint_states", "intrinsics",
@@ -118,9 +131,12 @@ class Config(BaseModel):
         0, ge=0, description="frame that the text prompt is put on")
     vis_frame_stride: int = Field(30, ge=1, description="preview: every N-th frame")
     vis_max_plots: int = Field(10, ge=1, description="preview: at most this many frames")
-    export_arm_dilate_radius: int = Field(15, ge=0, description="arm dilation radius (pixels)")
+    export_arm_dilate_radius: int = Field(
+        15, ge=0, le=MAX_DILATE_RADIUS_PX,
+        description="arm dilation radius (pixels)")
     export_gripper_dilate_radius: int = Field(
-        15, ge=0, description="gripper dilation radius (pixels)")
+        15, ge=0, le=MAX_DILATE_RADIUS_PX,
+        description="gripper dilation radius (pixels)")
     export_log_every: int = Field(50, ge=1, description="pixel-count log line every N frames")
 
     # --- robomask's additions; defaults reproduce the notebooks ---
@@ -165,6 +181,23 @@ class Config(BaseModel):
     kinematics: KinematicsConfig | None = Field(
         None, description="render the robot from its URDF, joint angles and camera "
         "(zero-click prompts, masks, or a report check); null = off")
+
+    @field_validator("cuda_visible_devices", "cuda_visible_devices_arm",
+                     "cuda_visible_devices_gripper")
+    @classmethod
+    def _gpu_list(cls, value: str) -> str:
+        if not _GPU_LIST.fullmatch(value):
+            raise ValueError(f"expected comma-separated GPU numbers like '0,1', got "
+                             f"{excerpt(value)}")
+        return value
+
+    @field_validator("arm_obj_id", "arm_obj_id_2", "gripper_left_obj_id",
+                     "gripper_right_obj_id")
+    @classmethod
+    def _obj_id_range(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= OBJ_ID_MAX:
+            raise ValueError(f"expected an object id in 0..{OBJ_ID_MAX}, got {excerpt(value)}")
+        return value
 
     @model_validator(mode="after")
     def _distinct_object_ids(self) -> Config:
@@ -221,14 +254,17 @@ class Config(BaseModel):
 def _describe_error(source: str, err: dict[str, Any]) -> str:
     loc = ".".join(str(x) for x in err.get("loc", ())) or "(file)"
     msg = err.get("msg", "invalid")
-    if msg.startswith("Value error, "):
-        return f"{source}: {msg[len('Value error, '):]}"
+    if msg.startswith("Value error, "):  # our validators' own "expected X, got Y"
+        text = msg[len("Value error, "):]
+        named = not err.get("loc") or text.startswith(str(err["loc"][0]))
+        return f"{source}: {text}" if named else f"{source}: key '{loc}': {text}"
     if err.get("type") == "extra_forbidden":
         return f"{source}: unknown key '{loc}', expected one of the section's keys"
     if err.get("type") == "missing":
         return f"{source}: key '{loc}': expected a value, got no such key"
     msg = msg.removeprefix("Input should be ")  # "expected a valid integer", not "expected input.."
-    return f"{source}: key '{loc}': expected {msg[0].lower() + msg[1:]}, got {err.get('input')!r}"
+    return f"{source}: key '{loc}': expected {msg[0].lower() + msg[1:]}, got " \
+           f"{excerpt(err.get('input'))}"
 
 
 def config_from_dict(data: dict[str, Any], *, source: str = "config",
@@ -246,10 +282,10 @@ def config_from_dict(data: dict[str, Any], *, source: str = "config",
     valid = list(Config.model_fields)
     for key in data:
         if key not in Config.model_fields:
-            close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(str(key)[:100], valid, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else "see 'robomask init' for all keys"
-            raise ConfigError(f"{source}: unknown key '{key}', expected one of the config keys",
-                              hint=hint)
+            raise ConfigError(f"{source}: unknown key {excerpt(key)}, expected one of the "
+                              "config keys", hint=hint)
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
@@ -287,14 +323,8 @@ def load_config(path: Path | str, **overrides: Any) -> Config:
     if not path.is_file():
         raise ConfigError(f"{path}: expected a config file, got nothing there",
                           hint="run 'robomask init' to write a commented template")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}: expected valid YAML, got a syntax error{where}: "
-                          f"{problem}") from exc
+    text = read_text(path, what="config file", max_bytes=MAX_CONFIG_BYTES, error=ConfigError)
+    data = load_yaml(text, source=str(path), error=ConfigError)
     data = {} if data is None else data
     if isinstance(data, dict):
         data = {**data, **{k: v for k, v in overrides.items() if v is not None}}

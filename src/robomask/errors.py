@@ -8,6 +8,25 @@ so no traceback is shown for a user's mistake.
 
 from __future__ import annotations
 
+import reprlib
+from typing import Any
+
+EXCERPT_CHARS = 80
+_REPR = reprlib.Repr()  # keyword arguments need Python 3.12
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxlong, _REPR.maxother = 3, 60, 30, 60
+_REPR.maxtuple = _REPR.maxlist = _REPR.maxdict = _REPR.maxset = 6
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """A short ``repr`` of ``value`` (at most about ``limit`` characters) for a message
+    about a bad value that may be huge: a 100 KB string, an expanded YAML alias, a
+    thousand-digit integer. Never builds the full repr."""
+    try:
+        text = _REPR.repr(value)
+    except (RecursionError, ValueError):  # an int too long to turn into text
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 class RobomaskError(Exception):
     """Base class of all user-facing errors.

@@ -9,6 +9,7 @@ Writes the wrapped format atomically. Checks against a video and a config live i
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from robomask.errors import PromptError
+from robomask.errors import PromptError, excerpt
 from robomask.io.atomic import (
     TMP_SUFFIX,
     finish_group,
@@ -26,6 +27,7 @@ from robomask.io.atomic import (
     write_group,
     write_json,
 )
+from robomask.io.textfile import read_text
 
 FORMAT = "sam3.annotation_prompts.v1"
 ARM_KEY = "ARM_CABLE_INITIAL_PROMPTS"
@@ -37,6 +39,8 @@ LEGACY_ARM_KEYS = ("ARM_LEFT_INITIAL_PROMPTS", "ARM_RIGHT_INITIAL_PROMPTS")
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"arm": (ARM_KEY,), "gripper": (LEFT_KEY, RIGHT_KEY)}
 
 PROMPT_FILE_GLOB = "annotation_prompts_*.json"
+MAX_PROMPT_BYTES = 16 * 1024 * 1024
+MAX_INT_DIGITS = 18  # frame indices, object ids, pixels: nothing near 10**18
 PAIR_JOURNAL = ".annotation_prompts.journal"  # pending renames of a pair save
 
 CoordType = Literal["abs", "rel"]
@@ -90,32 +94,33 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def parse_entry(raw: Any, where: str) -> PromptEntry:
     """Validate one ENTRY dict; ``where`` names it in errors (``"file: KEY[3]"``)."""
     if not isinstance(raw, dict):
         raise PromptError(f"{where}: expected an object with frame_index, obj_id, points, "
-                          f"labels, got {type(raw).__name__}")
+                          f"labels, got {excerpt(raw)}")
     for key in ("frame_index", "obj_id", "points", "labels"):
         if key not in raw:
             raise PromptError(f"{where}: expected key '{key}', got no such key")
     fi, oid = raw["frame_index"], raw["obj_id"]
     if not _is_int(fi) or fi < 0:
-        raise PromptError(f"{where}: frame_index: expected an integer >= 0, got {fi!r}")
+        raise PromptError(f"{where}: frame_index: expected an integer >= 0, got {excerpt(fi)}")
     if not _is_int(oid):
-        raise PromptError(f"{where}: obj_id: expected an integer, got {oid!r}")
+        raise PromptError(f"{where}: obj_id: expected an integer, got {excerpt(oid)}")
     coord = raw.get("coord_type", "abs")
     if coord not in ("abs", "rel"):
-        raise PromptError(f"{where}: coord_type: expected 'abs' or 'rel', got {coord!r}")
+        raise PromptError(f"{where}: coord_type: expected 'abs' or 'rel', got {excerpt(coord)}")
     pts, labels = raw["points"], raw["labels"]
     if not isinstance(pts, list) or not all(
         isinstance(p, list | tuple) and len(p) == 2 and all(_is_num(c) for c in p) for p in pts
     ):
-        raise PromptError(f"{where}: points: expected a list of [x, y] numbers, got {pts!r}")
+        raise PromptError(f"{where}: points: expected a list of [x, y] numbers (finite), "
+                          f"got {excerpt(pts)}")
     if not isinstance(labels, list) or not all(lb in (0, 1) and _is_int(lb) for lb in labels):
-        raise PromptError(f"{where}: labels: expected a list of 0 or 1, got {labels!r}")
+        raise PromptError(f"{where}: labels: expected a list of 0 or 1, got {excerpt(labels)}")
     if len(pts) != len(labels) or not pts:
         raise PromptError(f"{where}: expected points and labels of equal, non-zero length, "
                           f"got {len(pts)} points and {len(labels)} labels")
@@ -177,18 +182,27 @@ def parse_prompt_map(data: Any, *, source: str, kind: str | None = None) -> Prom
                           f"{type(data).__name__}")
     data = dict(data)
     if ARM_KEY not in data and any(k in data for k in LEGACY_ARM_KEYS):
-        data[ARM_KEY] = [e for k in LEGACY_ARM_KEYS for e in (data.get(k) or [])]
+        data[ARM_KEY] = [e for k in LEGACY_ARM_KEYS for e in _entry_list(data, k, source)]
     for key in REQUIRED_KEYS.get(kind or "", ()):
         if key not in data:
-            raise PromptError(f"{source}: expected key '{key}', got keys {sorted(data)}")
+            raise PromptError(f"{source}: expected key '{key}', got keys "
+                              f"{excerpt(sorted(map(str, data)))}")
     out = PromptSet()
     for key in PROMPT_KEYS:
-        raw = data.get(key) or []
-        if not isinstance(raw, list):
-            raise PromptError(f"{source}: {key}: expected a list of entries, got "
-                              f"{type(raw).__name__}")
-        out.entries[key] = [parse_entry(r, f"{source}: {key}[{i}]") for i, r in enumerate(raw)]
+        out.entries[key] = [parse_entry(r, f"{source}: {key}[{i}]")
+                            for i, r in enumerate(_entry_list(data, key, source))]
     return out
+
+
+def _entry_list(data: dict[str, Any], key: str, source: str) -> list[Any]:
+    """The list under ``key`` (missing or null: empty); anything else is an error."""
+    raw = data.get(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise PromptError(f"{source}: {key}: expected a list of entries (or null), got "
+                          f"{excerpt(raw)}")
+    return raw
 
 
 def read_prompts(path: Path | str, *, kind: str | None = None) -> PromptSet:
@@ -201,14 +215,41 @@ def read_prompts(path: Path | str, *, kind: str | None = None) -> PromptSet:
     finish_group(path.parent / PAIR_JOURNAL)
     if not path.is_file():
         raise PromptError(f"{path}: expected a prompt file, got nothing there")
+    text = read_text(path, what="prompt file", max_bytes=MAX_PROMPT_BYTES, error=PromptError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text, parse_int=_bounded_int, parse_float=_finite_float,
+                          parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise PromptError(f"{path}: expected valid JSON, got a syntax error at line "
                           f"{exc.lineno}, column {exc.colno}: {exc.msg}") from exc
-    except UnicodeDecodeError as exc:
-        raise PromptError(f"{path}: expected UTF-8 JSON text, got undecodable bytes") from exc
+    except _BadNumber as exc:
+        raise PromptError(f"{path}: {exc}") from exc
+    except RecursionError as exc:
+        raise PromptError(f"{path}: expected JSON nested a few levels deep, got nesting too "
+                          "deep to read") from exc
     return parse_prompt_map(data, source=str(path), kind=kind)
+
+
+class _BadNumber(ValueError):
+    """A JSON number no prompt file holds (the message says which)."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _BadNumber(f"expected integers of at most {MAX_INT_DIGITS} digits, got one of "
+                         f"{len(text.lstrip('-'))}")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"expected finite numbers, got {text[:40]}")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise _BadNumber(f"expected finite numbers, got {name}")
 
 
 def write_prompts(path: Path | str, prompts: PromptSet) -> None:
