@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 
 from robomask.checks import check_scene, check_scenes
 from robomask.config import load_config
@@ -39,16 +40,35 @@ def test_frame_problem_stops_the_scene_check(make_scene):
     assert len(found) == 1 and found[0].what == "frames" and bad.name in found[0].message
 
 
-def test_decode_catches_damage_the_header_check_cannot_see(make_scene):
+def _damage_png(path, *, fix_checksum: bool) -> None:
+    """Zero 64 bytes of pixel data, keeping header and IEND intact."""
+    data = bytearray(path.read_bytes())
+    idat = data.index(b"IDAT")
+    length = int.from_bytes(data[idat - 4:idat], "big")
+    data[idat + 40:idat + 104] = bytes(64)
+    if fix_checksum:  # a PNG whose CRC was recomputed over the damage
+        crc = zlib.crc32(data[idat:idat + 4 + length])
+        data[idat + 4 + length:idat + 8 + length] = crc.to_bytes(4, "big")
+    path.write_bytes(bytes(data))
+
+
+def test_default_check_catches_corrupt_png_data_by_checksum(make_scene):
     sc = make_scene()
     bad = sorted(sc.frames_dir.glob("*.png"))[2]
-    data = bytearray(bad.read_bytes())
-    start = data.index(b"IDAT") + 40
-    data[start:start + 64] = bytes(64)  # damage pixel data, keep header and IEND intact
-    bad.write_bytes(bytes(data))
+    _damage_png(bad, fix_checksum=False)
+    found = problems(sc)
+    assert len(found) == 1 and found[0].what == "frames"
+    assert f"{bad.name} (frame 2)" in found[0].message and "corrupt data" in found[0].message
+
+
+def test_decode_catches_damage_with_valid_checksums(make_scene):
+    sc = make_scene()
+    bad = sorted(sc.frames_dir.glob("*.png"))[2]
+    _damage_png(bad, fix_checksum=True)
     assert problems(sc) == []
     found = problems(sc, decode=True)
     assert len(found) == 1 and found[0].what == "frames" and "frame 2" in found[0].message
+    assert "1 of 8 frames failed to decode" in found[0].message
 
 
 def test_warnings_are_reported_but_are_not_errors(make_scene):

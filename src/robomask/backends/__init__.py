@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 
 from robomask.backends.base import Backend, Capabilities, Direction, VideoSession
 from robomask.config import Config, Stage
-from robomask.errors import BackendError
+from robomask.errors import BackendError, excerpt
 
 BackendFactory = Callable[[Config, Stage], Backend]
 
@@ -40,13 +41,21 @@ def build_backend(config: Config, stage: Stage) -> Backend:
     Raises:
         BackendError: The name is unknown or its dependencies are not installed.
     """
-    name = config.backend
+    return backend_factory(config.backend)(config, stage)
+
+
+def backend_factory(name: str) -> BackendFactory:
+    """The factory of backend ``name``, imported but not called (no model is built).
+
+    Raises:
+        BackendError: The name is unknown, or names a factory that cannot be imported.
+    """
     if name in _REGISTERED:
-        return _REGISTERED[name](config, stage)
+        return _REGISTERED[name]
     target = _BUILTIN.get(name, name if ":" in name else None)
     if target is None:
         raise BackendError(f"config key 'backend': expected one of {backend_names()} or "
-                           f"'module:function', got {name!r}")
+                           f"'module:function', got {excerpt(name)}")
     module_name, func = target.split(":", 1)
     try:
         module = importlib.import_module(module_name)
@@ -55,9 +64,25 @@ def build_backend(config: Config, stage: Stage) -> Backend:
         if name in _BUILTIN:
             raise
         raise BackendError(f"config key 'backend': expected an importable factory "
-                           f"'module:function', got {name!r} ({exc})") from exc
-    return factory(config, stage)
+                           f"'module:function', got {excerpt(name)} ({exc})") from exc
+    return factory
+
+
+def declared_capabilities(name: str) -> Capabilities | None:
+    """What backend ``name`` can do, read from the one :class:`Backend` class of its
+    factory's module, without building it; None when that cannot be told.
+
+    Raises:
+        BackendError: As :func:`backend_factory`.
+    """
+    factory = backend_factory(name)
+    module = sys.modules.get(getattr(factory, "__module__", ""))
+    classes = [c for c in vars(module).values() if isinstance(c, type) and
+               issubclass(c, Backend) and c.__module__ == module.__name__] if module else []
+    caps = getattr(classes[0], "capabilities", None) if len(classes) == 1 else None
+    return caps if isinstance(caps, Capabilities) else None
 
 
 __all__ = ["Backend", "BackendFactory", "Capabilities", "Direction", "VideoSession",
-           "backend_names", "build_backend", "register_backend"]
+           "backend_factory", "backend_names", "build_backend", "declared_capabilities",
+           "register_backend"]

@@ -42,9 +42,16 @@ def check(
     config: ConfigOption = Path("mask_config.yaml"),
     scene: SceneOption = None,
     scenes: ScenesOption = None,
-    decode: Annotated[bool, typer.Option(help="Decode every frame, not only headers.")] = False,
+    decode: Annotated[bool, typer.Option(
+        help="Also decode every frame (slow): the only way to catch damaged JPEG or mp4 "
+             "data; lists every frame that fails.")] = False,
 ) -> None:
-    """Validate config, frames and prompt files of the selected scenes (no model loaded)."""
+    """Validate config, frames and prompt files of the selected scenes (no model loaded).
+
+    Runs the checks `run` makes on its inputs (prompts against the video and config, the
+    backend's name and whether it needs arm clicks, dilation radii against the frame),
+    and checks every frame's header, end marker and PNG checksums.
+    """
     cfg = open_config(config)
     patterns = scene_patterns(scene, scenes) or None
     problems = check_scenes(cfg, patterns, decode=decode)

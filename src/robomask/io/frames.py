@@ -17,12 +17,23 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from robomask.errors import FrameError, SceneError
+from robomask.errors import FrameError, SceneError, excerpt
+from robomask.io.image_files import end_problem, png_checksum_problem
+from robomask.io.video_decode import Damage, decode_reporting_damage
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4",)
-# End markers: PNG's IEND chunk (type and its fixed CRC), JPEG's EOI.
-_END_MARKERS = {".png": b"IEND\xaeB`\x82", ".jpg": b"\xff\xd9", ".jpeg": b"\xff\xd9"}
+MIN_FRAME_WH = (16, 16)  # smaller frames break optical flow and GrabCut (opencv backend)
+MAX_FRAME_SIDE = 16384
+
+
+def check_frame_size(size_wh: tuple[int, int], where: str) -> tuple[int, int]:
+    """``size_wh`` when robomask can work on frames of that size, else a FrameError."""
+    w, h = size_wh
+    if w < MIN_FRAME_WH[0] or h < MIN_FRAME_WH[1] or max(w, h) > MAX_FRAME_SIDE:
+        raise FrameError(f"{where}: expected frames of {MIN_FRAME_WH[0]}x{MIN_FRAME_WH[1]} to "
+                         f"{MAX_FRAME_SIDE}x{MAX_FRAME_SIDE} pixels, got {w}x{h}")
+    return size_wh
 
 
 @runtime_checkable
@@ -84,7 +95,7 @@ class FolderFrames:
             )
         self._files = [self.path / n for n in sort_frame_names(names)]
         self.stems = [f.stem for f in self._files]
-        self.size_wh = self._header_size(0)
+        self.size_wh = check_frame_size(self._header_size(0), self.describe(0))
 
     def __len__(self) -> int:
         return len(self._files)
@@ -115,23 +126,10 @@ class FolderFrames:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 
-    def _check_complete(self, frame_index: int) -> None:
-        """Raise when the file lacks its end marker in its last KiB, as a copy or a write
-        cut short leaves it. Reads ~1 KiB, where decoding (or PIL's verify()) reads all."""
-        f = self._files[frame_index]
-        with open(f, "rb") as fh:
-            size = fh.seek(0, 2)
-            fh.seek(max(size - 1024, 0))
-            tail = fh.read()
-        if _END_MARKERS[f.suffix.lower()] not in tail:
-            raise FrameError(
-                f"{self.describe(frame_index)}: expected a complete image ending in its end "
-                f"marker, got a truncated file ({size} bytes)",
-                hint="copy the frame again, or run 'robomask check --decode' to decode all")
-
-    def check_sizes(self) -> None:
+    def check_sizes(self, *, checksums: bool = False) -> None:
         """Read every frame's header and last bytes; raise on the first unreadable,
-        truncated or odd-sized frame."""
+        truncated or odd-sized frame. ``checksums`` also reads every PNG whole and checks
+        its chunk checksums (corrupted data); JPEG data is only checked by decoding."""
         for i in range(len(self._files)):
             wh = self._header_size(i)
             if wh != self.size_wh:
@@ -139,7 +137,11 @@ class FolderFrames:
                     f"{self.describe(i)}: expected {self.size_wh[0]}x{self.size_wh[1]} "
                     f"like frame 0, got {wh[0]}x{wh[1]}"
                 )
-            self._check_complete(i)
+            problem = end_problem(self._files[i]) or (
+                png_checksum_problem(self._files[i]) if checksums else None)
+            if problem:
+                raise FrameError(f"{self.describe(i)}: {problem}", hint="copy the frame again, "
+                                 "or run 'robomask check --decode' to decode every frame")
 
     def __getitem__(self, frame_index: int) -> np.ndarray:
         f = self._files[self._check_index(frame_index)]
@@ -182,13 +184,20 @@ class VideoFileFrames:
         self._av = av
         try:
             with av.open(str(self.path)) as container:
+                if not container.streams.video:
+                    kinds = sorted({s.type for s in container.streams}) or ["no streams"]
+                    raise SceneError(f"{self.path}: expected a video stream, got "
+                                     f"{', '.join(kinds)} only")
                 stream = container.streams.video[0]
                 packets = [(p.pts, p.is_keyframe) for p in container.demux(stream) if p.size]
                 self.size_wh = (stream.codec_context.width, stream.codec_context.height)
-        except (av.error.FFmpegError, IndexError) as exc:
+        except av.error.FFmpegError as exc:
             raise FrameError(f"{self.path}: expected a readable video, got {exc}") from exc
         if not packets:
             raise SceneError(f"{self.path}: expected video frames, got none")
+        check_frame_size(self.size_wh, str(self.path))
+        if av.logging.get_level() is None:  # decoder errors must reach the capture
+            av.logging.set_level(av.logging.ERROR)
         self._n = len(packets)
         self.stems = [f"{i:05d}" for i in range(self._n)]
         seekable = all(pts is not None for pts, _ in packets)
@@ -201,6 +210,7 @@ class VideoFileFrames:
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._container = None
         self._decoder: Iterator | None = None
+        self._damaged: dict[int, str] = {}  # frame index -> what the decoder reported
         self._next_index = 0
 
     def __len__(self) -> int:
@@ -219,7 +229,7 @@ class VideoFileFrames:
             self._container.seek(self._pts[key], stream=stream, backward=True, any_frame=False)
         else:
             key = 0
-        self._decoder = self._container.decode(stream)
+        self._decoder = decode_reporting_damage(self._av, self._container, stream)
         self._next_index = key
 
     def _remember(self, frame_index: int, rgb: np.ndarray) -> None:
@@ -233,26 +243,39 @@ class VideoFileFrames:
             raise IndexError(
                 f"{self.path}: expected frame_index in [0, {self._n - 1}], got {frame_index}"
             )
+        if frame_index in self._damaged:
+            raise self._damage_error(frame_index, "")
         if frame_index in self._cache:
             self._cache.move_to_end(frame_index)
             return self._cache[frame_index]
         if self._decoder is None or not self._next_index <= frame_index:
             self._seek(frame_index)
-        try:
-            while True:
-                frame = next(self._decoder)
-                i = self._index_of.get(frame.pts, self._next_index)
-                self._next_index = i + 1
-                if i > frame_index:
-                    raise StopIteration(f"decoder passed frame {frame_index}")
-                rgb = frame.to_ndarray(format="rgb24")
-                self._remember(i, rgb)
-                if i == frame_index:
-                    return rgb
-        except (StopIteration, self._av.error.FFmpegError) as exc:
-            raise FrameError(
-                f"{self.describe(frame_index)}: expected a decodable frame, got {exc!r}"
-            ) from exc
+        while True:
+            item = next(self._decoder, None)  # type: ignore[arg-type]
+            if isinstance(item, Damage):
+                self._damaged[self._index_of.get(item.pts, self._next_index)] = item.message
+                continue
+            if item is None:
+                raise self._damage_error(frame_index, "the end of the video stream (the file "
+                                         "is cut short or corrupt)")
+            i = self._index_of.get(item.pts, self._next_index)
+            self._next_index = i + 1
+            if i > frame_index:
+                raise self._damage_error(frame_index, f"none (the decoder went on to frame {i})")
+            if i == frame_index and i in self._damaged:
+                raise self._damage_error(i, "")
+            rgb = item.to_ndarray(format="rgb24")
+            self._remember(i, rgb)
+            if i == frame_index:
+                return rgb
+
+    def _damage_error(self, frame_index: int, got: str) -> FrameError:
+        """The error for a frame that failed to decode, with what the decoder reported."""
+        damage = self._damaged.get(frame_index)
+        got = f"decoder errors ({excerpt(damage, 120)})" if damage else got
+        return FrameError(f"{self.describe(frame_index)}: expected a cleanly decoded frame, "
+                          f"got {got}", hint="re-encode the video, or list every such frame "
+                                             "with 'robomask check --decode'")
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for i in range(self._n):

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from robomask.config import Config
-from robomask.errors import MergeError
+from robomask.errors import ConfigError, MergeError
 from robomask.io.maskstore import MaskStore
 from robomask.parallel import map_frames
 from robomask.pipeline.ready import require_sessions_done
@@ -49,6 +49,23 @@ def dilate(mask: np.ndarray, radius_px: int, kernel: str = "square") -> np.ndarr
     se = cv2.getStructuringElement(shape, (size, size))
     out[y0:y1, x0:x1] = cv2.dilate(u8[y0:y1, x0:x1], se) > 0
     return out
+
+
+def check_radii(config: Config, size_wh: tuple[int, int]) -> None:
+    """Refuse a dilation radius past the frame's larger side: no mask needs it (a radius
+    that long already covers the whole frame from any pixel) and OpenCV would build a
+    kernel of (2r+1)^2 bytes for it.
+
+    Raises:
+        ConfigError: ``export_arm_dilate_radius`` or ``export_gripper_dilate_radius`` is
+            larger than ``max(width, height)`` of the frames.
+    """
+    limit = max(size_wh)
+    for key in ("export_arm_dilate_radius", "export_gripper_dilate_radius"):
+        radius = getattr(config, key)
+        if radius > limit:
+            raise ConfigError(f"{key}: expected a radius of at most {limit} px (the larger "
+                              f"side of the {size_wh[0]}x{size_wh[1]} frames), got {radius}")
 
 
 def combine(arm: np.ndarray, gripper: np.ndarray, mode: str) -> np.ndarray:
@@ -144,6 +161,7 @@ def merge_scene(scene: Scene, config: Config, *, force: bool = False, jobs: int 
     out = scene.store("export", frames)
     state = StageState(scene.state_dir, "export")
     fp = merge_fingerprint(scene, config)
+    check_radii(config, frames.size_wh)
     require_sessions_done(scene, config, frames)
     _require_gripper_somewhere(grip, config.export_mode)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from robomask.backends.base import Backend
+from robomask.backends.base import Backend, Capabilities
 from robomask.config import Config
 from robomask.errors import SessionError
 from robomask.io.frames import FolderFrames, FrameSource
@@ -96,19 +96,24 @@ def plan_session(stage: SessionStage, scene: Scene, config: Config,
 
 
 def text_prompt(stage: SessionStage, plan: SessionPlan, scene: Scene, config: Config,
-                backend: Backend) -> TextPrompt | None:
+                capabilities: Capabilities, backend_name: str) -> TextPrompt | None:
     """The arm session's text prompt, or None where the backend reads no text.
+
+    Args:
+        capabilities: What the backend can do (``Backend.capabilities``, or
+            :func:`robomask.backends.declared_capabilities` before it is built).
+        backend_name: The backend's name, for the message.
 
     Raises:
         SessionError: An arm session on a backend without text and with no arm clicks.
     """
     if stage != "arm":
         return None
-    if backend.capabilities.text_prompts:
+    if capabilities.text_prompts:
         return TextPrompt(config.arm_text_bootstrap_frame_index, config.arm_text_prompt)
     if not plan.clicks:
         raise SessionError(f"{scene.arm_prompts_path}: expected arm clicks (backend "
-                           f"'{backend.name}' reads no text prompt), got none",
+                           f"'{backend_name}' reads no text prompt), got none",
                            hint=f"robomask annotate --scene {scene.name}, or backend sam3/sam3-hf")
     return None
 
@@ -182,7 +187,7 @@ def run_session(stage: SessionStage, scene: Scene, config: Config, backend: Back
         return SessionResult(scene.name, stage, len(frames), True, time.perf_counter() - t0,
                              {int(k): v for k, v in marker.get("object_frames", {}).items()})
     model = backend if isinstance(backend, Backend) else backend()
-    text = text_prompt(stage, plan, scene, config, model)
+    text = text_prompt(stage, plan, scene, config, model.capabilities, model.name)
     store.prepare()
     state.mark_running(fp)
     ticker = Ticker(f"{scene.name}/{stage}", len(frames), on_progress)
