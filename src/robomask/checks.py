@@ -1,4 +1,5 @@
-"""``robomask check``: validate config, frames and prompt files without a model.
+"""``robomask check``: validate config, frames, prompt files and the kinematics section
+(URDF, joint states, camera, the robot in view) without a model.
 
 A check runs the same validation as ``run`` (the session plan, the merge's limits, the
 backend's name and what it can read), so a scene that passes ``check`` does not fail
@@ -12,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from robomask.backends import Capabilities, declared_capabilities
+from robomask.backends import Capabilities, declared_capabilities, session_backend_name
 from robomask.config import Config
 from robomask.errors import FrameError, RobomaskError
 from robomask.io.frames import FolderFrames, FrameSource
+from robomask.kinematics import open_scene_render
 from robomask.pipeline.merge import check_radii
 from robomask.pipeline.sessions import plan_session, text_prompt
 from robomask.prompt_checks import prompt_warnings
@@ -31,7 +33,7 @@ class Problem:
 
     Attributes:
         scene: Scene name ("" for the config itself).
-        what: ``frames``, ``arm prompts``, ``gripper prompts`` or ``config``.
+        what: ``frames``, ``arm prompts``, ``gripper prompts``, ``kinematics`` or ``config``.
         severity: ``error`` stops a run; ``warning`` does not.
         message: One line naming the culprit.
     """
@@ -77,7 +79,7 @@ def _capabilities(config: Config) -> Capabilities | None:
     """The configured backend's declared capabilities; None when unknown (an unknown
     backend is reported once, by :func:`check_scenes`)."""
     try:
-        return declared_capabilities(config.backend)
+        return declared_capabilities(session_backend_name(config))
     except (RobomaskError, ImportError):
         return None
 
@@ -101,18 +103,29 @@ def check_scene(scene: Scene, config: Config, *, decode: bool = False) -> list[P
             plan_session("arm", scene, config, frames)  # raises the run's own message
     except RobomaskError as exc:
         return [Problem(scene.name, "config", "error", str(exc))]
+    # prompt files made from the render at run time, or not needed at all
+    from_render = config.kinematic_masks or (config.kinematics is not None
+                                             and config.kinematics.use == "prompts")
     for stage, path in (("arm", scene.arm_prompts_path), ("gripper", scene.gripper_prompts_path)):
         what = f"{stage} prompts"
+        if from_render and not path.is_file():
+            continue
         try:
             plan = plan_session(stage, scene, config, frames)
             if capabilities is not None:
-                text_prompt(stage, plan, scene, config, capabilities, config.backend)
+                text_prompt(stage, plan, scene, config, capabilities,
+                            session_backend_name(config))
         except RobomaskError as exc:
             out.append(Problem(scene.name, what, "error", str(exc)))
             continue
         if path.is_file():
             out += [Problem(scene.name, what, "warning", w.message)
                     for w in prompt_warnings(read_prompts(path), frames.size_wh)]
+    if config.kinematics is not None:
+        try:
+            open_scene_render(config, scene, frames).check_visible()
+        except RobomaskError as exc:
+            out.append(Problem(scene.name, "kinematics", "error", str(exc)))
     return out
 
 

@@ -145,7 +145,8 @@ class Config(BaseModel):
     frames_dir: str = Field(
         "color", description="frame folder (or {frames_dir}.mp4) inside the camera folder")
     backend: str = Field(
-        "sam3", description="segmentation backend: sam3 | sam3-hf | opencv (see robomask doctor)")
+        "sam3", description="segmentation backend: sam3 | sam3-hf | opencv | kinematic "
+        "(see robomask doctor)")
     export_mode: ExportMode = Field(
         "arm_minus_gripper", description="arm_minus_gripper | union | arm | gripper")
     dilate_kernel: DilateKernel = Field(
@@ -224,6 +225,12 @@ class Config(BaseModel):
     def arm_ids(self) -> list[int]:
         """Object ids of the arm session (main arm, then second arm when configured)."""
         return [self.arm_obj_id] + ([self.arm_obj_id_2] if self.arm_obj_id_2 is not None else [])
+
+    @property
+    def kinematic_masks(self) -> bool:
+        """Sessions take the rendered masks (``backend: kinematic`` or kinematics.use masks)."""
+        return self.backend == "kinematic" or (self.kinematics is not None
+                                               and self.kinematics.use == "masks")
 
     @property
     def gripper_ids(self) -> list[int]:

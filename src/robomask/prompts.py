@@ -44,6 +44,7 @@ MAX_INT_DIGITS = 18  # frame indices, object ids, pixels: nothing near 10**18
 PAIR_JOURNAL = ".annotation_prompts.journal"  # pending renames of a pair save
 
 CoordType = Literal["abs", "rel"]
+GENERATED_BY = "robomask kinematics"  # stats.generated_by of prompt files made from a render
 
 
 @dataclass(frozen=True)
@@ -155,9 +156,9 @@ class PromptSet:
         keep = set(keys)
         return PromptSet({k: list(v) if k in keep else [] for k, v in self.entries.items()})
 
-    def to_json(self) -> dict[str, Any]:
-        """The wrapped file format, with a summary in ``stats``."""
-        return {
+    def to_json(self, extra_stats: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The wrapped file format, with a summary (and ``extra_stats``) in ``stats``."""
+        doc = {
             "format": FORMAT,
             "created_at_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "prompts": {k: [e.to_json() for e in self.entries[k]] for k in PROMPT_KEYS},
@@ -165,6 +166,8 @@ class PromptSet:
                           "keyframes": sorted({e.frame_index for e in v})}
                       for k, v in self.entries.items()},
         }
+        doc["stats"].update(extra_stats or {})
+        return doc
 
 
 def parse_prompt_map(data: Any, *, source: str, kind: str | None = None) -> PromptSet:
@@ -252,9 +255,20 @@ def _no_constant(name: str) -> float:
     raise _BadNumber(f"expected finite numbers, got {name}")
 
 
-def write_prompts(path: Path | str, prompts: PromptSet) -> None:
+def write_prompts(path: Path | str, prompts: PromptSet, *,
+                  extra_stats: dict[str, Any] | None = None) -> None:
     """Write ``prompts`` in the wrapped format, atomically."""
-    write_json(Path(path), prompts.to_json())
+    write_json(Path(path), prompts.to_json(extra_stats))
+
+
+def generated_stats(path: Path | str) -> dict[str, Any] | None:
+    """The ``stats`` of a prompt file robomask generated from a render; None for a file a
+    person made (or edited and saved), or no readable file."""
+    try:
+        stats = json.loads(Path(path).read_text(encoding="utf-8")).get("stats")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return stats if isinstance(stats, dict) and stats.get("generated_by") == GENERATED_BY else None
 
 
 def write_prompt_pair(arm_path: Path, arm: PromptSet, gripper_path: Path,

@@ -38,6 +38,7 @@ from robomask.annotator.state import AnnotationState, Mode
 from robomask.config import Config, Stage
 from robomask.errors import BackendError, FrameError, MaskStoreError, PromptError, RobomaskError
 from robomask.io.frames import FrameSource
+from robomask.pipeline.kinprompts import ensure_kinematic_prompts
 from robomask.scenes import Scene
 
 fastapi = require("fastapi", "ui", purpose="robomask annotate")
@@ -114,6 +115,8 @@ def make_context(config: Config, scene: Scene, *, mode: Mode = "append", start_f
         PromptError: ``start_frame`` is out of range, or (append) a prompt file is broken.
     """
     frames = scene.frames()
+    if mode == "append":  # kinematics.use: prompts -> review the clicks made from the render
+        ensure_kinematic_prompts(scene, config, frames)
     state = AnnotationState(scene, config, size_wh=frames.size_wh, num_frames=len(frames),
                             mode=mode)
     state.check_frame(start_frame)

@@ -29,6 +29,7 @@ from robomask.prompts import (
     RIGHT_KEY,
     PromptEntry,
     PromptSet,
+    generated_stats,
     read_prompts,
     recover_prompt_pair,
     write_prompt_pair,
@@ -93,6 +94,9 @@ def load_prompts(scene: Scene) -> tuple[PromptSet, list[str]]:
         except PromptError as exc:
             raise PromptError(exc.message, hint="fix the file, or start empty with "
                               "--mode overwrite (the file is replaced on save)") from exc
+        if generated_stats(path) is not None:
+            notes.append(f"{path.name}: clicks generated from the kinematic render; review "
+                         "them, saving makes the file yours (never regenerated)")
         for key in PROMPT_KEYS:
             if key in keys:
                 out.entries[key] = list(loaded[key])

@@ -17,6 +17,7 @@ _BUILTIN: dict[str, str] = {
     "opencv": "robomask.backends.opencv:build",
     "sam3": "robomask.backends.sam3:build",
     "sam3-hf": "robomask.backends.sam3_hf:build",
+    "kinematic": "robomask.backends.kinematic:build",
 }
 _REGISTERED: dict[str, BackendFactory] = {}
 
@@ -38,10 +39,18 @@ def build_backend(config: Config, stage: Stage) -> Backend:
     naming a factory ``function(config, stage) -> Backend`` (a backend of your own; it is
     imported in every worker process, so it also works with ``run --jobs`` and Ray).
 
+    With ``kinematics.use: masks`` the backend is ``kinematic`` whatever ``backend`` says.
+
     Raises:
         BackendError: The name is unknown or its dependencies are not installed.
     """
-    return backend_factory(config.backend)(config, stage)
+    return backend_factory(session_backend_name(config))(config, stage)
+
+
+def session_backend_name(config: Config) -> str:
+    """The backend the sessions use: ``kinematic`` when the config asks for the rendered
+    masks (``kinematics.use: masks``), else ``config.backend``."""
+    return "kinematic" if config.kinematic_masks else config.backend
 
 
 def backend_factory(name: str) -> BackendFactory:
@@ -85,4 +94,4 @@ def declared_capabilities(name: str) -> Capabilities | None:
 
 __all__ = ["Backend", "BackendFactory", "Capabilities", "Direction", "VideoSession",
            "backend_factory", "backend_names", "build_backend", "declared_capabilities",
-           "register_backend"]
+           "register_backend", "session_backend_name"]

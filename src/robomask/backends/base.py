@@ -33,12 +33,15 @@ class Capabilities:
         devices: Device kinds it can run on, e.g. ``("cpu",)`` or ``("cuda",)``.
         mask_prompts: Accepts :meth:`VideoSession.add_mask` (a mask as an object's prompt;
             used to carry objects from one window of a long video into the next).
+        needs_prompts: False for a backend that finds its objects unprompted (e.g.
+            ``kinematic``); :meth:`VideoSession.propagate` then starts at frame 0.
     """
 
     text_prompts: bool
     clicks: bool
     devices: tuple[str, ...]
     mask_prompts: bool = False
+    needs_prompts: bool = True
 
 
 class VideoSession(ABC):
@@ -141,10 +144,11 @@ class VideoSession(ABC):
         if direction not in ("forward", "backward", "both"):
             raise BackendError(f"direction: expected forward, backward or both, got "
                                f"{direction!r}")
-        if not self.prompted_frames:
+        if not self.prompted_frames and self.capabilities.needs_prompts:
             raise BackendError("propagate: expected a prompt first, got none",
                                hint="call add_text() or add_clicks() before propagate()")
-        start = min(self.prompted_frames) if start_frame_index is None else start_frame_index
+        first = min(self.prompted_frames, default=0)
+        start = first if start_frame_index is None else start_frame_index
         self._check_frame(start)
         if direction == "forward":
             yield from self._propagate(start, reverse=False)

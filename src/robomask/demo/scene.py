@@ -68,8 +68,8 @@ class DemoScene:
 
     def ground_truth(self, kind: str, frame_index: int) -> np.ndarray:
         """Bool (height, width) ground-truth mask of ``kind`` ("arm" or "gripper")."""
-        return _store(self.ground_truth_dirs[kind], self.size_wh, self.num_frames).read(
-            frame_index)
+        store = ground_truth_store(self.ground_truth_dirs[kind], self.size_wh, self.num_frames)
+        return store.read(frame_index)
 
 
 def make_demo_scene(root: Path, *, num_frames: int = 90, size_wh: tuple[int, int] = (640, 360),
@@ -96,7 +96,7 @@ def make_demo_scene(root: Path, *, num_frames: int = 90, size_wh: tuple[int, int
     cam = root / "data" / TASK / "train" / SCENE / f"cam_{CAMERA}"
     color = cam / "color"
     gt_dirs = {k: root / "ground_truth" / SCENE / k for k in ("arm", "gripper")}
-    stores = {k: _store(d, size_wh, num_frames) for k, d in gt_dirs.items()}
+    stores = {k: ground_truth_store(d, size_wh, num_frames) for k, d in gt_dirs.items()}
     stamps = [FIRST_TIMESTAMP_MS + round(i * 1000 / FPS) for i in range(num_frames)]
     config_path = root / "mask_config.yaml"
     owned = OwnedFiles(root, force=force)
@@ -139,6 +139,8 @@ def make_demo_scene(root: Path, *, num_frames: int = 90, size_wh: tuple[int, int
                      keyframes)
 
 
-def _store(folder: Path, size_wh: tuple[int, int], num_frames: int) -> MaskStore:
+def ground_truth_store(folder: Path, size_wh: tuple[int, int], num_frames: int
+                       ) -> MaskStore:
+    """The store of ground-truth masks named ``00000.png``, ``00001.png``, ..."""
     return MaskStore(folder, size_wh=tuple(size_wh),
                      stems=[f"{i:05d}" for i in range(num_frames)])

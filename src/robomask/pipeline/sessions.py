@@ -15,6 +15,7 @@ from robomask.errors import SessionError
 from robomask.io.frames import FolderFrames, FrameSource
 from robomask.io.objstats import write_object_stats
 from robomask.io.prefetch import PrefetchFrames
+from robomask.pipeline.kinprompts import ensure_kinematic_prompts
 from robomask.pipeline.state import StageState, file_digest, fingerprint
 from robomask.pipeline.track import TextPrompt, track
 from robomask.pipeline.writer import SessionWriter
@@ -78,6 +79,10 @@ def plan_session(stage: SessionStage, scene: Scene, config: Config,
     if config.arm_text_bootstrap_frame_index >= len(frames):
         raise SessionError(f"arm_text_bootstrap_frame_index: expected 0..{len(frames) - 1}, got "
                            f"{config.arm_text_bootstrap_frame_index}")
+    if config.kinematic_masks:  # the render is the result: no prompts
+        kin = config.kinematics.model_dump_json() if config.kinematics else None
+        return SessionPlan([], config.arm_ids if stage == "arm" else config.gripper_ids,
+                           fingerprint("kinematic", kin))
     path = scene.arm_prompts_path if stage == "arm" else scene.gripper_prompts_path
     if stage == "arm" and not path.is_file():
         return SessionPlan([], None, None)
@@ -107,7 +112,7 @@ def text_prompt(stage: SessionStage, plan: SessionPlan, scene: Scene, config: Co
     Raises:
         SessionError: An arm session on a backend without text and with no arm clicks.
     """
-    if stage != "arm":
+    if stage != "arm" or not capabilities.needs_prompts:
         return None
     if capabilities.text_prompts:
         return TextPrompt(config.arm_text_bootstrap_frame_index, config.arm_text_prompt)
@@ -180,6 +185,7 @@ def run_session(stage: SessionStage, scene: Scene, config: Config, backend: Back
         frames.check_sizes()
     store = scene.store(stage, frames)
     state = StageState(scene.state_dir, stage)
+    ensure_kinematic_prompts(scene, config, frames, on_progress=on_progress)
     plan = plan_session(stage, scene, config, frames)
     fp = session_fingerprint(stage, plan, config, frames)
     if not force and state.is_done(fp, store):

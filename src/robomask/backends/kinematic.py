@@ -1,0 +1,74 @@
+"""The ``kinematic`` backend: session results are the robot rendered from its URDF, joint
+angles and camera (the config's ``kinematics`` section); no model, no prompts.
+
+The scene is found from the frames' location (``.../{scene}/cam_{camera}/color``), so
+``{scene_dir}``/``{cam_dir}`` placeholders resolve as for every other command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from robomask.backends.base import Backend, Capabilities, VideoSession
+from robomask.config import Config, Stage
+from robomask.errors import BackendError
+from robomask.io.frames import FrameSource
+from robomask.kinematics import SceneRender, open_scene_render
+from robomask.masks import FrameMasks
+from robomask.scenes import Scene
+
+CAPABILITIES = Capabilities(text_prompts=False, clicks=False, devices=("cpu",),
+                            needs_prompts=False)
+
+
+class KinematicSession(VideoSession):
+    """Yields the rendered masks of every object; prompts are not taken."""
+
+    backend_name = "kinematic"
+
+    def __init__(self, frames: FrameSource, render: SceneRender) -> None:
+        super().__init__(frames, CAPABILITIES)
+        self._render = render
+
+    def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
+                    labels: np.ndarray) -> FrameMasks:
+        raise BackendError("kinematic backend: expected no clicks, got some")  # base refuses
+
+    def _propagate(self, start_frame_index: int, *, reverse: bool) -> Iterator[FrameMasks]:
+        order = (range(start_frame_index, -1, -1) if reverse
+                 else range(start_frame_index, self.num_frames))
+        for i in order:
+            yield self._render.frame_masks(i)
+
+    def _remove_object(self, obj_id: int) -> None:
+        """Nothing to forget: objects come from the config's link groups."""
+
+    def _reset(self) -> None:
+        """Nothing to reset: the render holds no prompts."""
+
+
+class KinematicBackend(Backend):
+    """Renders masks per session; built once, opens one render per video."""
+
+    name = "kinematic"
+    capabilities = CAPABILITIES
+
+    def __init__(self, config: Config) -> None:
+        if config.kinematics is None:
+            raise BackendError("backend 'kinematic': expected a kinematics section in the "
+                               "config, got none", hint="see 'robomask init' for its keys")
+        self.config = config
+
+    def open_session(self, frames: FrameSource) -> VideoSession:
+        cam_dir = frames.path.parent
+        scene = Scene(cam_dir.parent.name, frames.path, cam_dir, self.config.output_dir,
+                      self.config.mask_naming)
+        render = open_scene_render(self.config, scene, frames)
+        render.check_visible()
+        return KinematicSession(frames, render)
+
+
+def build(config: Config, stage: Stage) -> Backend:
+    return KinematicBackend(config)

@@ -1,0 +1,66 @@
+"""``robomask run`` with a kinematics section and no prompt files, end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("yourdfpy")
+
+from tests.test_cli_errors import run_cli  # noqa: E402
+
+from robomask.config import load_config  # noqa: E402
+from robomask.demo.kinematic import make_kinematic_scene  # noqa: E402
+from robomask.masks import mask_iou  # noqa: E402
+from robomask.prompts import GENERATED_BY, generated_stats  # noqa: E402
+from robomask.scenes import scene  # noqa: E402
+
+FRAMES, SIZE = 16, (320, 180)
+
+
+def _iou(demo, kind: str) -> float:
+    cfg = load_config(demo.config_path)
+    s = scene(cfg, demo.scene)
+    frames = s.frames()
+    store = s.store(kind, frames)
+    return float(np.mean([mask_iou(store.read(i), demo.ground_truth(kind, i))
+                          for i in range(demo.num_frames)]))
+
+
+def test_zero_click_run_with_generated_prompts(tmp_path, capsys):
+    demo = make_kinematic_scene(tmp_path, num_frames=FRAMES, size_wh=SIZE)
+    assert not (demo.camera_dir / "annotation_prompts_arm_points.json").exists()
+    code, out = run_cli(["run", "--config", str(demo.config_path), "--scene", demo.scene],
+                        capsys)
+    assert code == 0, out
+    assert _iou(demo, "arm") > 0.85 and _iou(demo, "gripper") > 0.85
+    for name in ("arm", "gripper"):
+        stats = generated_stats(demo.camera_dir / f"annotation_prompts_{name}_points.json")
+        assert stats is not None and stats["generated_by"] == GENERATED_BY
+        assert stats["generated_keyframes"][0] == 0
+
+
+def test_a_users_prompt_file_is_never_overwritten(tmp_path, capsys):
+    demo = make_kinematic_scene(tmp_path, num_frames=FRAMES, size_wh=SIZE)
+    mine = demo.camera_dir / "annotation_prompts_arm_points.json"
+    mine.write_text(json.dumps({"ARM_CABLE_INITIAL_PROMPTS": [
+        {"frame_index": 0, "obj_id": 0, "points": [[5, 5]], "labels": [1]}]}))
+    before = mine.read_bytes()
+    code, out = run_cli(["run", "--config", str(demo.config_path), "--scene", demo.scene],
+                        capsys)
+    assert code == 0, out
+    assert mine.read_bytes() == before
+    assert generated_stats(demo.camera_dir / "annotation_prompts_gripper_points.json")
+
+
+def test_use_masks_takes_the_render_as_the_session_result(tmp_path, capsys):
+    demo = make_kinematic_scene(tmp_path, num_frames=6, size_wh=SIZE)
+    text = demo.config_path.read_text().replace('"use": "prompts"', '"use": "masks"')
+    demo.config_path.write_text(text)
+    code, out = run_cli(["run", "--config", str(demo.config_path), "--scene", demo.scene],
+                        capsys)
+    assert code == 0, out
+    assert _iou(demo, "arm") > 0.99 and _iou(demo, "gripper") > 0.99  # same renderer as GT
+    assert not (demo.camera_dir / "annotation_prompts_arm_points.json").exists()
