@@ -91,3 +91,16 @@ def test_messages_print_brackets_as_they_are(make_scene, capsys):
                             "--stages", "arm"], capsys)
     assert code == 1
     assert "(hint: pip install 'robomask[sam3]')" in out
+
+
+def test_status_says_how_to_finish(make_scene, capsys):
+    sc = make_scene(with_ckpt=False)
+    code, out, _ = run_cli(["status", "--config", str(sc.config_path), "--scenes", "scene_*"],
+                           capsys)
+    assert code == 0 and "0/1 scenes fully done" in out
+    assert f"to finish: robomask run --config {sc.config_path} --scenes 'scene_*' (redoes " \
+        "stale, interrupted and partial stages, runs missing ones)" in out
+    sc = make_scene()  # finished sessions from the notebooks count as done ...
+    assert run_cli(["merge", "--config", str(sc.config_path)], capsys)[0] == 0  # ... merged
+    code, out, _ = run_cli(["status", "--config", str(sc.config_path)], capsys)
+    assert "1/1 scenes fully done" in out and "to finish" not in out

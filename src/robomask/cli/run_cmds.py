@@ -132,7 +132,12 @@ def status(
         if st.message:
             say(f"error: {st.scene}: {st.message}")
     done = sum(all(v == "done" for v in st.stages.values()) for st in rows)
-    console.print(f"{done}/{len(rows)} scenes fully done")
+    say(f"{done}/{len(rows)} scenes fully done")
+    if done < len(rows):
+        chosen = (f" --scene {scene}" if scene else "") + "".join(
+            f" --scenes '{p}'" for p in scenes or [])
+        say(f"to finish: robomask run --config {config}{chosen} (redoes stale, interrupted "
+            "and partial stages, runs missing ones)")
 
 
 def register(app: typer.Typer) -> None:
