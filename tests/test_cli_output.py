@@ -104,3 +104,12 @@ def test_status_says_how_to_finish(make_scene, capsys):
     assert run_cli(["merge", "--config", str(sc.config_path)], capsys)[0] == 0  # ... merged
     code, out, _ = run_cli(["status", "--config", str(sc.config_path)], capsys)
     assert "1/1 scenes fully done" in out and "to finish" not in out
+
+
+def test_bad_stages_list_reads_like_the_option(make_scene, capsys):
+    sc = make_scene()
+    code, _, err = run_cli(["run", "--config", str(sc.config_path), "--stages", "arm,hand"],
+                           capsys)
+    assert code == 2
+    assert "--stages: expected a comma-separated subset of arm,gripper,merge, got " \
+        "'arm,hand' (hint: e.g. --stages arm,merge)" in err.replace("\n", " ")

@@ -86,8 +86,8 @@ def run(
     chosen = tuple(s.strip() for s in stages.split(",") if s.strip())
     bad = [s for s in chosen if s not in ALL_STAGES]
     if bad or not chosen:
-        raise ConfigError(f"--stages: expected a comma-separated subset of {ALL_STAGES}, "
-                          f"got {stages!r}")
+        raise ConfigError(f"--stages: expected a comma-separated subset of "
+                          f"{','.join(ALL_STAGES)}, got {stages!r}", hint="e.g. --stages arm,merge")
     _run(config, scene_patterns(scene, scenes), chosen, backend, jobs, gpus, ray, force)
 
 
