@@ -83,24 +83,53 @@ def draw_label(rgb: np.ndarray, text: str, *, origin_xy: tuple[int, int] = (0, 0
     return rgb
 
 
+def _wrap(text: str, max_width_px: int, scale: float, thickness: int) -> list[str]:
+    """``text`` in lines of whole words that each fit ``max_width_px`` when drawn (a
+    single word wider than that gets a line of its own)."""
+    lines: list[str] = []
+    for word in text.split(" "):  # runs of spaces survive inside a line, not at its start
+        wider = f"{lines[-1]} {word}" if lines else word
+        if lines and cv2.getTextSize(wider, FONT, scale, thickness)[0][0] <= max_width_px:
+            lines[-1] = wider
+        elif word:
+            lines.append(word)
+    return lines
+
+
 def legend_strip(width_px: int, title: str, items: Sequence[tuple[str, str, bool]],
                  height_px: int = 64) -> np.ndarray:
-    """A white (height_px, width_px, 3) strip: ``title`` on the first line, then one
-    swatch per ``(stage, text, outlined)`` item (outlined: a hollow box, else filled)."""
-    strip = np.full((height_px, width_px, 3), 255, np.uint8)
+    """A white (height, width_px, 3) strip: ``title`` on the first line, then one swatch
+    per ``(stage, text, outlined)`` item (outlined: a hollow box, else filled).
+
+    ``height_px`` is the height when everything fits one title line and one swatch line;
+    what does not fit ``width_px`` wraps onto further lines (the strip grows), so nothing
+    is cut at the right edge.
+    """
     scale = height_px / 110
-    cv2.putText(strip, title, (8, int(height_px * 0.38)), FONT, scale * 1.15, (0, 0, 0),
-                2, cv2.LINE_AA)
-    x, y, box = 8, int(height_px * 0.58), int(height_px * 0.28)
+    pitch, box = int(height_px * 0.36), int(height_px * 0.28)
+    title_lines = _wrap(title, width_px - 16, scale * 1.15, 2)
+    swatches: list[list[tuple[int, str, str, bool]]] = [[]]  # per line: (x, stage, text, ...)
+    x = 8
     for stage, text, outlined in items:
-        colour = COLOURS[stage]
-        if outlined:
-            cv2.rectangle(strip, (x, y), (x + box, y + box), colour, 3)
-        else:
-            cv2.rectangle(strip, (x, y), (x + box, y + box), colour, -1)
-        cv2.putText(strip, text, (x + box + 6, y + box - 2), FONT, scale, (30, 30, 30), 1,
-                    cv2.LINE_AA)
-        x += box + 18 + cv2.getTextSize(text, FONT, scale, 1)[0][0]
+        step = box + 18 + cv2.getTextSize(text, FONT, scale, 1)[0][0]
+        if swatches[-1] and x + step - 12 > width_px:
+            swatches.append([])
+            x = 8
+        swatches[-1].append((x, stage, text, outlined))
+        x += step
+    extra = pitch * (len(title_lines) - 1 + len(swatches) - 1)
+    strip = np.full((height_px + extra, width_px, 3), 255, np.uint8)
+    for k, line in enumerate(title_lines):
+        cv2.putText(strip, line, (8, int(height_px * 0.38) + k * pitch), FONT, scale * 1.15,
+                    (0, 0, 0), 2, cv2.LINE_AA)
+    y = int(height_px * 0.58) + pitch * (len(title_lines) - 1)
+    for row in swatches:
+        for x, stage, text, outlined in row:
+            colour = COLOURS[stage]
+            cv2.rectangle(strip, (x, y), (x + box, y + box), colour, 3 if outlined else -1)
+            cv2.putText(strip, text, (x + box + 6, y + box - 2), FONT, scale, (30, 30, 30), 1,
+                        cv2.LINE_AA)
+        y += pitch
     return strip
 
 
