@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from robomask.backends import register_backend
@@ -113,3 +117,17 @@ def test_bad_stages_list_reads_like_the_option(make_scene, capsys):
     assert code == 2
     assert "--stages: expected a comma-separated subset of arm,gripper,merge, got " \
         "'arm,hand' (hint: e.g. --stages arm,merge)" in err.replace("\n", " ")
+
+
+def test_a_failed_stage_is_reported_once(make_scene):
+    """In a real process (pytest's own log capture would hide a duplicate log record)."""
+    sc = make_scene(backend="opencv", with_ckpt=False)
+    sc.camera_dir.joinpath("annotation_prompts_gripper_points.json").unlink()
+    proc = subprocess.run([sys.executable, "-m", "robomask.cli.main", "run", "--config",
+                           str(sc.config_path), "--stages", "gripper"],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"})
+    assert proc.returncode == 1
+    both = "".join((proc.stdout + proc.stderr).split())  # rich wraps log lines anywhere
+    assert both.count("annotation_prompts_gripper_points.json") == 1, both
+    assert "error: scene_0001/gripper:" in proc.stdout
+    assert "Traceback" not in both

@@ -134,7 +134,9 @@ class Pipeline:
             except DiskFullError:
                 raise  # every later write fails too: stop the whole run
             except RobomaskError as exc:
-                log.error("%s/%s failed: %s", name, stage, exc)
+                # the report carries the failure (the CLI prints it under its summary);
+                # an error record as well printed it twice
+                log.info("%s/%s failed: %s", name, stage, exc)
                 reports.append(StageReport(name, stage, "failed", 0,
                                            time.perf_counter() - t0, str(exc)))
                 break
