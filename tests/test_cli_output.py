@@ -131,3 +131,15 @@ def test_a_failed_stage_is_reported_once(make_scene):
     assert both.count("annotation_prompts_gripper_points.json") == 1, both
     assert "error: scene_0001/gripper:" in proc.stdout
     assert "Traceback" not in both
+
+
+def test_a_long_batch_keeps_only_the_newest_finished_bars(capsys):
+    with ProgressView() as view:
+        for k in range(20):
+            view(Progress(f"scene_{k:04d}/merge", 0, 3, 0.0))
+            view(Progress(f"scene_{k:04d}/merge", 3, 3, 1.0))
+        view(Progress("scene_0020/merge", 1, 3, 1.0))  # still running
+    err = capsys.readouterr().err
+    shown = [ln.split()[0] for ln in err.splitlines() if "/merge" in ln]
+    keep = ProgressView.KEEP_FINISHED
+    assert shown == [f"scene_{k:04d}/merge" for k in range(20 - keep, 21)]

@@ -54,8 +54,12 @@ class ProgressView:
     and ETA; messages (e.g. the merge pixel counts) are printed above the bars.
 
     A stage with nothing to do (total and done both 0, e.g. a merge whose frames are all
-    done) gets no bar, and nothing is drawn until the first bar is needed.
+    done) gets no bar, and nothing is drawn until the first bar is needed. A long batch
+    keeps the screen short: finished bars beyond the newest :attr:`KEEP_FINISHED` are
+    hidden (the summary table lists every stage).
     """
+
+    KEEP_FINISHED = 6
 
     def __init__(self, unit: str = "frames") -> None:
         self._progress = Progress(
@@ -83,5 +87,11 @@ class ProgressView:
                 self._progress.start()
             task = self._progress.add_task(update.stage, total=update.total, rate="")
             self._tasks[update.stage] = task
+            self._hide_old_finished()
         rate = f"{update.rate_per_s:.1f} {self._unit}/s" if update.done else ""
         self._progress.update(task, completed=update.done, total=update.total, rate=rate)
+
+    def _hide_old_finished(self) -> None:
+        finished = [t for t in self._progress.tasks if t.finished and t.visible]
+        for t in finished[:-self.KEEP_FINISHED]:
+            self._progress.update(t.id, visible=False)
