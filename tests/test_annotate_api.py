@@ -477,3 +477,48 @@ def test_oversized_body_is_refused_and_server_goes_on(client):
                     headers={"content-type": "application/json"})
     assert r.status_code == 413 and "at most 65536 bytes" in r.json()["detail"]
     assert client.get("/api/state").status_code == 200
+
+
+def _raw_post(port: int, head: bytes, chunks: list[bytes]) -> tuple[int, bytes]:
+    """Send a request head and body chunks on a raw socket, then read the answer without
+    finishing the body; (status, body)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        sock.sendall(head + b"".join(chunks))
+        reply = b""
+        while not _complete(reply):
+            data = sock.recv(65536)
+            if not data:
+                break
+            reply += data
+    finally:
+        sock.close()
+    return int(reply.split()[1]), reply.split(b"\r\n\r\n", 1)[-1]
+
+
+def _complete(reply: bytes) -> bool:
+    """True once the head and as many body bytes as its content-length have arrived."""
+    if b"\r\n\r\n" not in reply:
+        return False
+    head, body = reply.split(b"\r\n\r\n", 1)
+    lengths = [int(ln.split(b":")[1]) for ln in head.lower().split(b"\r\n")
+               if ln.startswith(b"content-length:")]
+    return len(body) >= (lengths[0] if lengths else 0)
+
+
+def test_chunked_body_is_refused_as_soon_as_it_passes_the_cap(live):
+    """A 300 MB chunked body used to be read whole; now the answer comes after ~64 KiB,
+    while the client is still sending (the body is never finished here)."""
+    head = (b"POST /api/click HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+            b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"%x\r\n%s\r\n" % (16384, b" " * 16384)
+    status, body = _raw_post(live.port, head, [chunk] * 5)  # 80 KiB of 300 MB
+    assert status == 413 and b"at most 65536 bytes" in body
+    assert _raw_get(live.port, "/api/state")[0] == 200
+
+
+def test_bad_content_length_is_refused(live):
+    head = (b"POST /api/click HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+            b"\r\nContent-Length: 1e9\r\n\r\n")
+    status, body = _raw_post(live.port, head, [])
+    assert status in (400, 413)

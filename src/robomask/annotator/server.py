@@ -31,6 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from robomask._optional import require
+from robomask.annotator.body_limit import BodyLimit
 from robomask.annotator.images import BytesCache, encode_jpeg, overlay_png
 from robomask.annotator.preview import PreviewEngine
 from robomask.annotator.security import AccessPolicy
@@ -166,6 +167,8 @@ def create_app(ctx: AnnotateContext, *, token: str | None = None) -> Any:
                           openapi_url=None, lifespan=lifespan)
     app.state.ctx = ctx
     policy = AccessPolicy(token)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES,
+                       reject=lambda message: _error(413, message))
 
     @app.middleware("http")
     async def guard(request: Any, call_next: Any) -> Any:
@@ -175,10 +178,6 @@ def create_app(ctx: AnnotateContext, *, token: str | None = None) -> Any:
                                cookies=request.cookies)
         if verdict.status:
             return _error(verdict.status, verdict.message)
-        length = request.headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            return _error(413, f"request body: expected at most {MAX_BODY_BYTES} bytes, got "
-                               f"content-length {length!r}")
         response = await call_next(request)
         response.headers.update(HEADERS)
         if verdict.set_cookie and token is not None:
