@@ -64,3 +64,25 @@ def test_use_masks_takes_the_render_as_the_session_result(tmp_path, capsys):
     assert code == 0, out
     assert _iou(demo, "arm") > 0.99 and _iou(demo, "gripper") > 0.99  # same renderer as GT
     assert not (demo.camera_dir / "annotation_prompts_arm_points.json").exists()
+
+
+def test_report_flags_frames_where_mask_and_render_part(tmp_path, capsys):
+    from robomask.io.maskstore import encode_png
+    from robomask.report.flags import scan_scene
+
+    demo = make_kinematic_scene(tmp_path, num_frames=8, size_wh=SIZE)
+    text = demo.config_path.read_text().replace('"use": "prompts"', '"use": "masks"')
+    demo.config_path.write_text(text)
+    assert run_cli(["run", "--config", str(demo.config_path), "--scene", demo.scene],
+                   capsys)[0] == 0
+    cfg = load_config(demo.config_path)
+    s = scene(cfg, demo.scene)
+    store = s.store("arm", s.frames())
+    store.path(5).write_bytes(encode_png(np.zeros(SIZE[::-1], bool)))  # the arm lost
+    flags = scan_scene(s, cfg).flags
+    mismatch = [f for f in flags if f.kind == "render_mismatch"]
+    assert [(f.stage, f.start, f.end) for f in mismatch] == [("arm", 5, 5)]
+    code, out = run_cli(["report", "--config", str(demo.config_path), "--scene", demo.scene],
+                        capsys)
+    page = (cfg.output_dir / "qa_report" / f"{demo.scene}.html").read_text()
+    assert "Session masks vs kinematic render" in page and "render_mismatch" in page

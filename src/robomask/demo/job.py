@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from robomask.progress import ProgressCallback
 from robomask.scenes import Scene, scene
 
 DEMO_SCENE = "scene_0001"
+DemoKind = Literal["clicks", "kinematic"]
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,13 @@ class DemoReport:
     iou: dict[str, float]
 
 
-def run_demo(root: Path, *, force: bool = False,
+def run_demo(root: Path, *, force: bool = False, kind: DemoKind = "clicks",
              on_progress: ProgressCallback | None = None) -> DemoReport:
-    """Write the demo scene under ``root`` and run arm, gripper and merge on it.
+    """Write a demo scene under ``root`` and run arm, gripper and merge on it.
+
+    ``kind``: ``clicks`` (the scene with hand-placed clicks in its prompt files) or
+    ``kinematic`` (a URDF, joint angles and a camera, no prompt files: the clicks are
+    made from the render; needs the ``kinematics`` extra).
 
     A second call finds every stage done and skips it (the scene is regenerated
     byte-identically), unless ``force``, which also overwrites files in ``root`` that
@@ -47,9 +53,12 @@ def run_demo(root: Path, *, force: bool = False,
     Raises:
         OverwriteError: A file in the way is not the demo's and ``force`` is off.
     """
-    from robomask.demo import make_demo_scene
+    if kind == "kinematic":
+        from robomask.demo.kinematic import make_kinematic_scene as make
+    else:
+        from robomask.demo import make_demo_scene as make
 
-    demo = make_demo_scene(Path(root), force=force)
+    demo = make(Path(root), force=force)
     config_path = Path(root) / "mask_config.yaml"
     cfg = load_config(config_path)
     with Pipeline(cfg) as pipe:

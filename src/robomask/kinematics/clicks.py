@@ -23,8 +23,8 @@ from robomask.progress import ProgressCallback, Ticker
 from robomask.prompts import ARM2_KEY, ARM_KEY, LEFT_KEY, RIGHT_KEY, PromptEntry, PromptSet
 
 KEYFRAME_IOU = 0.5  # a new keyframe once an object's silhouette overlaps the last one less
-MAX_POSITIVE = 6
-MAX_NEGATIVE = 3
+MAX_POSITIVE = 10
+MAX_NEGATIVE = 16
 _SMALL = 4  # keyframe choice compares silhouettes at 1/4 size
 
 

@@ -12,6 +12,8 @@ Each detector turns per-frame numbers into :class:`Flag` runs (inclusive frame r
 - ``swap``: left and right gripper on the other sides (x) than in most frames.
 - ``export_empty``: the exported mask empty while the arm session mask is not.
 - ``missing_mask``: a frame without a (readable) mask in a stage that has masks.
+- ``render_mismatch``: with a ``kinematics`` section, a session mask whose IoU with the
+  robot's render falls below ``kinematics.check_min_iou`` (:mod:`robomask.report.kincheck`).
 
 A score ranks flags: ``weight(kind) * magnitude * sqrt(frames)``.
 """
@@ -26,11 +28,12 @@ import numpy as np
 
 from robomask.config import Config
 from robomask.progress import ProgressCallback
+from robomask.report.kincheck import RenderCheck, render_check
 from robomask.report.measure import SceneSeries, measure_scene
 from robomask.scenes import Scene
 
 WEIGHTS = {"lost_track": 1.0, "swap": 1.0, "export_empty": 1.0, "wrong_object": 0.8,
-           "area_jump": 0.8, "missing_mask": 0.5}
+           "area_jump": 0.8, "missing_mask": 0.5, "render_mismatch": 0.8}
 LIMITED_LOST_WEIGHT = 0.5  # a part-count dip is weaker evidence than an object CSV
 
 
@@ -119,7 +122,9 @@ def runs(hit: np.ndarray) -> list[tuple[int, int]]:
     return [(int(s), int(e) - 1) for s, e in zip(edges[::2], edges[1::2], strict=True)]
 
 
-def _score(kind: str, magnitude: float, frames: int, weight: float | None = None) -> float:
+def flag_score(kind: str, magnitude: float, frames: int, weight: float | None = None
+               ) -> float:
+    """Score of a flag: its kind's weight x magnitude x sqrt(frames)."""
     w = WEIGHTS[kind] if weight is None else weight
     return round(w * magnitude * math.sqrt(frames), 2)
 
@@ -134,7 +139,7 @@ def lost_track(area: np.ndarray, stage: str, label: str,
     out = []
     for s, e in runs(area == 0):
         if s > 0 and e < len(area) - 1 and area[s - 1] > 0 and area[e + 1] > 0:
-            out.append(Flag("lost_track", stage, s, e, _score("lost_track", 1, e - s + 1),
+            out.append(Flag("lost_track", stage, s, e, flag_score("lost_track", 1, e - s + 1),
                             f"{label} empty on {_frames(s, e)}, present on frames {s - 1} "
                             f"and {e + 1} (lost track)", obj_id))
     return out
@@ -150,7 +155,7 @@ def part_dips(parts: np.ndarray, stage: str, label: str) -> list[Flag]:
         if s > 0 and e < len(parts) - 1 and parts[s - 1] >= usual and parts[e + 1] >= usual:
             fewest = int(parts[s:e + 1].min())
             out.append(Flag("lost_track", stage, s, e,
-                            _score("lost_track", 1, e - s + 1, LIMITED_LOST_WEIGHT),
+                            flag_score("lost_track", 1, e - s + 1, LIMITED_LOST_WEIGHT),
                             f"{label} has {fewest} part(s) on {_frames(s, e)}, usually "
                             f"{usual}: an object may be lost (guessed from mask parts)"))
     return out
@@ -184,14 +189,15 @@ def area_jumps(area: np.ndarray, ratio: float, min_px: float, stage: str, label:
             jump = max(cur / ref, ref / cur)
             what = "larger" if ref > cur else "smaller"
             why = "leak into the background?" if ref > cur else "part of the object lost?"
-            out.append(Flag("area_jump", stage, 0, i - 1, _score("area_jump", math.log2(jump), i),
+            out.append(Flag("area_jump", stage, 0, i - 1,
+                            flag_score("area_jump", math.log2(jump), i),
                             f"{label} area x{jump:.1f} {what} on {_frames(0, i - 1)} than from "
                             f"frame {i} to the end ({why})", obj_id))
         else:
             what = "grew" if cur > ref else "shrank"
             why = "leak into the background?" if cur > ref else "part of the object lost?"
             out.append(Flag("area_jump", stage, i, j - 1,
-                            _score("area_jump", math.log2(worst), j - i),
+                            flag_score("area_jump", math.log2(worst), j - i),
                             f"{label} area {what} x{worst:.1f} from frame {i - 1} on "
                             f"{_frames(i, j - 1)} ({why})", obj_id))
         i = j + 1
@@ -205,7 +211,7 @@ def far_from_arm(gap_px: np.ndarray, max_gap_px: float, label: str,
     for s, e in runs(np.nan_to_num(gap_px, nan=0.0) > max_gap_px):
         worst = float(np.max(gap_px[s:e + 1]))
         out.append(Flag("wrong_object", "gripper", s, e,
-                        _score("wrong_object", min(worst / max_gap_px, 3.0), e - s + 1),
+                        flag_score("wrong_object", min(worst / max_gap_px, 3.0), e - s + 1),
                         f"{label} {worst:.0f} px from the arm mask on {_frames(s, e)} "
                         f"(limit {max_gap_px:.0f} px): wrong object?", obj_id))
     return out
@@ -232,7 +238,7 @@ def swaps(cx_left: np.ndarray, cx_right: np.ndarray, min_dx_px: float) -> list[F
         if len(inside):
             a, b = int(inside[0]), int(inside[-1])
             usual_side = "left of" if usual < 0 else "right of"
-            out.append(Flag("swap", "gripper", a, b, _score("swap", 1, b - a + 1),
+            out.append(Flag("swap", "gripper", a, b, flag_score("swap", 1, b - a + 1),
                             f"left gripper not {usual_side} the right one on {_frames(a, b)}, "
                             "unlike the other frames (left/right swapped?)"))
     return out
@@ -240,7 +246,7 @@ def swaps(cx_left: np.ndarray, cx_right: np.ndarray, min_dx_px: float) -> list[F
 
 def export_empty(export_area: np.ndarray, arm_area: np.ndarray, min_px: float) -> list[Flag]:
     """Runs where the exported mask is empty while the arm session mask is not."""
-    return [Flag("export_empty", "export", s, e, _score("export_empty", 1, e - s + 1),
+    return [Flag("export_empty", "export", s, e, flag_score("export_empty", 1, e - s + 1),
                  f"exported mask empty on {_frames(s, e)} while the arm session mask "
                  "is not (gripper covers the arm? stale export?)")
             for s, e in runs((export_area == 0) & (arm_area >= max(min_px, 1)))]
@@ -248,7 +254,7 @@ def export_empty(export_area: np.ndarray, arm_area: np.ndarray, min_px: float) -
 
 def missing_masks(area: np.ndarray, stage: str) -> list[Flag]:
     """Runs of frames without a readable mask in a stage that has masks."""
-    return [Flag("missing_mask", stage, s, e, _score("missing_mask", 1, e - s + 1),
+    return [Flag("missing_mask", stage, s, e, flag_score("missing_mask", 1, e - s + 1),
                  f"no readable {stage} mask on {_frames(s, e)}")
             for s, e in runs(area < 0)]
 
@@ -279,6 +285,21 @@ def object_name(config: Config, obj_id: int) -> str:
     return names.get(obj_id, "object")
 
 
+def render_mismatch(check: RenderCheck, min_iou: float) -> list[Flag]:
+    """One flag per run of frames whose session mask and kinematic render have IoU
+    below ``min_iou``."""
+    flags = []
+    for stage, values in check.iou.items():
+        for start, end in runs(np.nan_to_num(values, nan=1.0) < min_iou):
+            worst = float(np.nanmin(values[start:end + 1]))
+            flags.append(Flag("render_mismatch", stage, start, end,
+                              flag_score("render_mismatch", 1.0 - worst, end - start + 1),
+                              f"{stage} mask and kinematic render part (IoU down to "
+                              f"{worst:.2f}, below {min_iou}): a lost or leaking mask, or "
+                              "a drifted calibration"))
+    return flags
+
+
 def _object_label(config: Config, obj_id: int) -> str:
     return f"{object_name(config, obj_id)} (object {obj_id})"
 
@@ -292,11 +313,22 @@ def _without_explained_jumps(flags: list[Flag]) -> list[Flag]:
         for g in lost)]
 
 
-def detect(series: SceneSeries, config: Config) -> SceneFlags:
-    """Run every check that the scene's outputs allow; see the module docstring."""
+def detect(series: SceneSeries, config: Config, render: RenderCheck | None = None
+           ) -> SceneFlags:
+    """Run every check that the scene's outputs allow; see the module docstring.
+
+    Args:
+        series: The scene's measured masks.
+        config: Thresholds.
+        render: The kinematic check (:func:`robomask.report.kincheck.render_check`).
+    """
     w, h = series.size_wh
     flags: list[Flag] = []
     notes: list[str] = []
+    if render is not None and render.error:
+        notes.append(f"kinematic check skipped: {render.error}")
+    elif render is not None and config.kinematics is not None:
+        flags += render_mismatch(render, config.kinematics.check_min_iou)
     ratio, min_px = config.qa_area_jump_ratio, series.min_area_px
     for stage in ("arm", "gripper", "export"):
         if not series.present[stage]:
@@ -355,4 +387,5 @@ def scan_scene(scene: Scene, config: Config, *, jobs: int | None = None,
         >>> flags = scan_scene(scene(cfg, "scene_0018"), cfg)  # doctest: +SKIP
         >>> if flags.flagged_frames > 20: requeue(flags.scene)  # doctest: +SKIP
     """
-    return detect(measure_scene(scene, config, jobs=jobs, on_progress=on_progress), config)
+    series = measure_scene(scene, config, jobs=jobs, on_progress=on_progress)
+    return detect(series, config, render_check(scene, config, on_progress=on_progress))

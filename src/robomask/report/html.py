@@ -22,6 +22,7 @@ from robomask.config import Config
 from robomask.io.atomic import write_bytes, write_json, write_text
 from robomask.progress import ProgressCallback, Ticker
 from robomask.report.flags import Flag, SceneFlags, annotate_command, detect
+from robomask.report.kincheck import RenderCheck, render_check
 from robomask.report.measure import SceneSeries, measure_scene
 from robomask.report.outputs import STAGES, SceneOutputs
 from robomask.report.overlay import draw_label, render_frame
@@ -113,8 +114,24 @@ def _gallery(frames: list[int], flags: Sequence[Flag], percent: dict[str, np.nda
     return '<div class="gallery">' + "".join(figs) + "</div>"
 
 
+def _render_section(render: RenderCheck | None, flags: Sequence[Flag],
+                    linked: set[int]) -> str:
+    """The kinematic check's plot: IoU of each session mask with the render, in %."""
+    if render is None or not render.iou:
+        return ""
+    legend = "".join(f'<span><i style="background:{LINE_COLOURS[k]}"></i>{k}</span>'
+                     for k in render.iou) + "<span>shaded: mask and render part</span>"
+    mean = ", ".join(f"{k} mean IoU {np.nanmean(v):.2f}, coverage "
+                     f"{np.nanmean(render.coverage[k]):.2f}"
+                     for k, v in render.iou.items() if not np.isnan(v).all())
+    return (f'<h2>Session masks vs kinematic render (IoU, %)</h2><p class="legend">{legend}'
+            f'</p><p class="meta">{escape(mean)}</p>'
+            + area_plot_svg({k: v * 100 for k, v in render.iou.items()},
+                            [f for f in flags if f.kind == "render_mismatch"], linked=linked))
+
+
 def _scene_body(series: SceneSeries, result: SceneFlags, thumbs: list[int],
-                config_path: str) -> str:
+                config_path: str, render: RenderCheck | None = None) -> str:
     name = series.scene
     img_dir = quote(name)
     percent = _percent(series)
@@ -138,6 +155,7 @@ def _scene_body(series: SceneSeries, result: SceneFlags, thumbs: list[int],
             f"<h2>Suggested keyframes to click</h2>{keys}"
             f'<h2>Mask area over time</h2><p class="legend">{legend}</p>'
             f"{area_plot_svg(percent, result.flags, linked=set(thumbs))}"
+            f"{_render_section(render, result.flags, set(thumbs))}"
             f"<h2>Flagged frames, worst first</h2>{_flag_rows(result.flags, set(thumbs), img_dir)}"
             f"<h2>Frames</h2>{_gallery(thumbs, result.flags, percent, img_dir)}")
 
@@ -148,13 +166,14 @@ def write_scene_page(scene: Scene, config: Config, out_dir: Path, *,
     """Scan ``scene`` (on ``jobs`` threads, None = every core) and write
     ``{out_dir}/{scene}.html`` with its thumbnails."""
     series = measure_scene(scene, config, jobs=jobs, on_progress=on_progress)
-    result = detect(series, config)
+    render = render_check(scene, config, on_progress=on_progress)
+    result = detect(series, config, render)
     thumbs = thumb_frames(series.n_frames, config.vis_frame_stride, result.flags,
                           result.keyframes)
     _write_thumbs(scene, config, out_dir / scene.name, thumbs, on_progress)
     write_text(out_dir / f"{scene.name}.html",
                _page(f"{scene.name}: robomask QA", _scene_body(series, result, thumbs,
-                                                                config_path)))
+                                                                config_path, render)))
     return result
 
 
