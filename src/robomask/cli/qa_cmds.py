@@ -27,8 +27,8 @@ from robomask.report.preview import preview as render_preview_png
 from robomask.report.video import write_overlay_video
 from robomask.scenes import Scene, select_scenes
 
-PREVIEW_DIR = "qa_preview"  # under {export_base_dir}/{task_name}, beside qa_report
-VIDEO_DIR = "qa_video"
+# default output folders, in the task's output folder {export_base_dir}/{task_name}
+PREVIEW_DIR, VIDEO_DIR, REPORT_DIR = "qa_preview", "qa_video", "qa_report"
 
 
 def _out_option(default: str) -> Any:
@@ -90,7 +90,7 @@ def report(
     scene: SceneOption = None,
     scenes: ScenesOption = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Report folder (default: qa_report/ in the task's output folder).")
+        "--out", "-o", help=f"Report folder (default: {REPORT_DIR}/ in the task's output folder).")
     ] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the flags as JSON on stdout instead of a summary.")] = False,
@@ -103,7 +103,7 @@ def report(
     """Flag frames whose masks need a look; write a static HTML report and flags.json."""
     cfg = open_config(config)
     chosen = select_scenes(cfg, scene_patterns(scene, scenes) or None)
-    folder = out or cfg.output_dir / "qa_report"
+    folder = out or cfg.output_dir / REPORT_DIR
     with ProgressView() as view:
         if html:
             results = write_report(chosen, cfg, folder, config_path=str(config), jobs=jobs,
