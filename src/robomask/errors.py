@@ -94,3 +94,7 @@ class MergeError(RobomaskError):
 
 class KinematicsError(RobomaskError):
     """A URDF, mesh, joint state, camera calibration or link group cannot be used."""
+
+
+class ExportError(RobomaskError):
+    """An export (or depth) target exists, or its inputs cannot give a valid export."""

@@ -16,6 +16,7 @@ from robomask.cli import (
     annotate_cmd,
     demo_cmd,
     doctor_cmd,
+    export_cmds,
     kin_cmds,
     merge_cmd,
     qa_cmds,
@@ -63,7 +64,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 for module in (setup_cmds, merge_cmd, run_cmds, demo_cmd, annotate_cmd, qa_cmds, doctor_cmd,
-               kin_cmds):
+               kin_cmds, export_cmds):
     module.register(app)
 
 

@@ -1,0 +1,177 @@
+"""What every exporter shares: options, scene iteration, staged targets, --force, progress.
+
+An exporter names the paths (files or folders) each scene writes; :meth:`Exporter.run`
+refuses to start when any of them exists without ``force``, writes each scene into a
+hidden staging path beside its target and renames it into place only when the scene
+is complete, so a killed export never leaves a half-written target that a consumer
+(or a later ``--force`` run's check) would take for a finished one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from robomask.config import Config
+from robomask.errors import ExportError
+from robomask.progress import ProgressCallback, Ticker
+from robomask.scenes import Scene
+
+_PARTIAL = ".partial-"
+_OLD = ".old-"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Settings of one export run.
+
+    Attributes:
+        out_dir: Root folder of this export (default chosen by the caller:
+            ``{export_base_dir}/{task_name}/exports/{format}``).
+        stage: Which masks to read: ``export`` (the merged masks), ``arm``, ``gripper``,
+            or ``sessions`` (both session results, per object); None = the format's
+            default.
+        force: Replace targets that exist.
+        params: Format-specific options, e.g. ``{"max_side": 960}`` for propainter.
+    """
+
+    out_dir: Path
+    stage: str | None = None
+    force: bool = False
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SceneExport:
+    """What one scene's export wrote: its targets, frames and seconds taken."""
+
+    scene: str
+    targets: tuple[Path, ...]
+    frames: int
+    seconds: float
+
+    @property
+    def frames_per_s(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+class Exporter(ABC):
+    """One export format. Subclasses set the class attributes and write one scene.
+
+    Class attributes:
+        name: Format name on the command line, e.g. ``"coco"``.
+        stages: Values ``--stage`` accepts; the first is the default.
+        params: Names of the format-specific options it accepts (keys of
+            :attr:`ExportOptions.params`).
+
+    Args:
+        config: The run's config.
+        options: Where to write and what to read.
+
+    Raises:
+        ExportError: The stage or a parameter does not fit this format.
+    """
+
+    name: ClassVar[str]
+    stages: ClassVar[tuple[str, ...]] = ("export", "arm", "gripper")
+    params: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: Config, options: ExportOptions) -> None:
+        self.config = config
+        self.options = options
+        self.stage = options.stage or self.stages[0]
+        if self.stage not in self.stages:
+            raise ExportError(f"--stage: expected one of {', '.join(self.stages)} for format "
+                              f"'{self.name}', got {self.stage!r}")
+        unknown = sorted(set(options.params) - set(self.params))
+        if unknown:
+            flags = ", ".join("--" + k.replace("_", "-") for k in unknown)
+            raise ExportError(f"{flags}: expected only options of format '{self.name}', got "
+                              "an option of another format",
+                              hint=f"'{self.name}' takes: "
+                                   f"{', '.join(self.params) or 'no format options'}")
+
+    @abstractmethod
+    def targets(self, scene: Scene) -> list[Path]:
+        """Paths (files or folders) that exporting ``scene`` creates."""
+
+    @abstractmethod
+    def write_scene(self, scene: Scene, staged: list[Path], ticker: Ticker) -> int:
+        """Write ``scene`` into ``staged`` (one staging path per target, same order; none
+        exists yet) and return the frames written. Call ``ticker.advance()`` per frame."""
+
+    def frame_count(self, scene: Scene) -> int:
+        """Frames the scene will write, for the progress total (0 = unknown)."""
+        return len(scene.frames())
+
+    def next_steps(self, results: Sequence[SceneExport]) -> list[str]:
+        """Lines for the user after the run, e.g. the command that consumes the export."""
+        return []
+
+    def check_targets(self, scenes: Sequence[Scene]) -> None:
+        """Raise before anything is written when a target exists and ``force`` is off."""
+        if self.options.force:
+            return
+        for s in scenes:
+            for t in self.targets(s):
+                if t.exists():
+                    raise ExportError(f"{t}: expected no {self.name} export of scene "
+                                      f"'{s.name}' there, got an existing one",
+                                      hint="pass --force to replace it, or --out elsewhere")
+
+    def run(self, scenes: Sequence[Scene],
+            on_progress: ProgressCallback | None = None) -> list[SceneExport]:
+        """Export every scene in order; a scene's targets appear only once it is whole."""
+        self.check_targets(scenes)
+        results = []
+        for s in scenes:
+            t0 = time.perf_counter()
+            targets = self.targets(s)
+            staged = [_prepare_staging(t) for t in targets]
+            ticker = Ticker(f"{s.name}/{self.name}", self.frame_count(s), on_progress)
+            try:
+                frames = self.write_scene(s, staged, ticker)
+            except BaseException:
+                for p in staged:
+                    _remove(p)
+                raise
+            for p, t in zip(staged, targets, strict=True):
+                _commit(p, t)
+            results.append(SceneExport(s.name, tuple(targets), frames,
+                                       time.perf_counter() - t0))
+        return results
+
+
+def _prepare_staging(target: Path) -> Path:
+    """A fresh hidden path beside ``target``; leftovers of killed runs are removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for p in target.parent.glob(f".{target.name}{_PARTIAL}*"):
+        _remove(p)
+    return target.with_name(f".{target.name}{_PARTIAL}{os.getpid()}")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _commit(staged: Path, target: Path) -> None:
+    """Rename ``staged`` to ``target``; an existing target (``--force``) is moved aside
+    first and deleted after, so the target is never missing parts."""
+    if not staged.exists():
+        raise ExportError(f"{target}: expected the exporter to write it, got nothing")
+    old = None
+    if target.exists() or target.is_symlink():
+        old = target.with_name(f".{target.name}{_OLD}{os.getpid()}")
+        os.replace(target, old)
+    os.replace(staged, target)
+    if old is not None:
+        _remove(old)
