@@ -9,6 +9,7 @@ import typer
 
 from robomask.cli.common import (
     ConfigOption,
+    CoresOption,
     ProgressView,
     SceneOption,
     ScenesOption,
@@ -41,12 +42,13 @@ def export(
     ] = None,
     fit: Annotated[str | None, typer.Option(
         help="propainter: pad (default) or crop frames to multiples of 8.")] = None,
+    jobs: CoresOption = None,
 ) -> None:
     """Write the masks of the selected scenes as propainter, coco or davis datasets."""
     cfg = open_config(config)
     params = {k: v for k, v in (("max_side", max_side), ("fit", fit)) if v is not None}
     exporter = build_exporter(cfg, fmt, ExportOptions(out or default_out_dir(cfg, fmt), stage,
-                                                      force, params))
+                                                      force, params, jobs))
     chosen = select_scenes(cfg, scene_patterns(scene, scenes) or None)
     with ProgressView() as view:
         results = exporter.run(chosen, on_progress=view)

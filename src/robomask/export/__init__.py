@@ -53,7 +53,7 @@ def build_exporter(config: Config, fmt: str, options: ExportOptions) -> Exporter
 
 def export_scenes(config: Config, fmt: str, patterns: Sequence[str] | None = None, *,
                   out_dir: Path | None = None, stage: str | None = None, force: bool = False,
-                  params: Mapping[str, Any] | None = None,
+                  params: Mapping[str, Any] | None = None, jobs: int | None = None,
                   on_progress: ProgressCallback | None = None) -> list[SceneExport]:
     """Export the scenes matching ``patterns`` (default: the config's scene_name).
 
@@ -65,9 +65,10 @@ def export_scenes(config: Config, fmt: str, patterns: Sequence[str] | None = Non
         stage: Masks to read (see :class:`ExportOptions`); None = the format's default.
         force: Replace existing targets.
         params: Format options, e.g. ``{"max_side": 960}``.
+        jobs: Processes per scene (None = every core).
         on_progress: Progress callback (frames per scene).
     """
     options = ExportOptions(out_dir or default_out_dir(config, fmt), stage, force,
-                            dict(params or {}))
+                            dict(params or {}), jobs)
     exporter = build_exporter(config, fmt, options)
     return exporter.run(select_scenes(config, patterns), on_progress)

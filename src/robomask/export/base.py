@@ -13,13 +13,14 @@ import os
 import shutil
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from robomask.config import Config
 from robomask.errors import ExportError
+from robomask.parallel import map_frames
 from robomask.progress import ProgressCallback, Ticker
 from robomask.scenes import Scene
 
@@ -39,12 +40,26 @@ class ExportOptions:
             default.
         force: Replace targets that exist.
         params: Format-specific options, e.g. ``{"max_side": 960}`` for propainter.
+        jobs: Processes working on the frames of a scene (None = every core); the
+            files are the same for any number.
     """
 
     out_dir: Path
     stage: str | None = None
     force: bool = False
     params: Mapping[str, Any] = field(default_factory=dict)
+    jobs: int | None = None
+
+
+class FrameWork(Protocol):
+    """The per-frame part of a scene's export: ``frame(i)`` writes or computes frame
+    ``i``. Runs in worker processes, so it must pickle (stores, paths, settings)."""
+
+    def frame(self, frame_index: int) -> Any: ...
+
+
+def _do_frame(work: FrameWork, frame_index: int) -> Any:
+    return work.frame(frame_index)
 
 
 @dataclass(frozen=True)
@@ -102,13 +117,22 @@ class Exporter(ABC):
         """Paths (files or folders) that exporting ``scene`` creates."""
 
     @abstractmethod
-    def write_scene(self, scene: Scene, staged: list[Path], ticker: Ticker) -> int:
+    def write_scene(self, scene: Scene, staged: list[Path],
+                    on_progress: ProgressCallback | None) -> int:
         """Write ``scene`` into ``staged`` (one staging path per target, same order; none
-        exists yet) and return the frames written. Call ``ticker.advance()`` per frame."""
+        exists yet) and return the frames written; progress through :meth:`ticker`."""
 
-    def frame_count(self, scene: Scene) -> int:
-        """Frames the scene will write, for the progress total (0 = unknown)."""
-        return len(scene.frames())
+    def ticker(self, scene: Scene, num_frames: int,
+               on_progress: ProgressCallback | None) -> Ticker:
+        """The progress counter of one scene's export (``{scene}/{format}``)."""
+        return Ticker(f"{scene.name}/{self.name}", num_frames, on_progress)
+
+    def map_frames(self, work: FrameWork, num_frames: int, ticker: Ticker) -> Iterator[Any]:
+        """``work.frame(i)`` for i in 0..num_frames-1 on ``options.jobs`` processes;
+        results in frame order, one progress tick each."""
+        for result in map_frames(_do_frame, work, range(num_frames), jobs=self.options.jobs):
+            ticker.advance()
+            yield result
 
     def next_steps(self, results: Sequence[SceneExport]) -> list[str]:
         """Lines for the user after the run, e.g. the command that consumes the export."""
@@ -134,9 +158,8 @@ class Exporter(ABC):
             t0 = time.perf_counter()
             targets = self.targets(s)
             staged = [_prepare_staging(t) for t in targets]
-            ticker = Ticker(f"{s.name}/{self.name}", self.frame_count(s), on_progress)
             try:
-                frames = self.write_scene(s, staged, ticker)
+                frames = self.write_scene(s, staged, on_progress)
             except BaseException:
                 for p in staged:
                     _remove(p)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from robomask import __version__
 from robomask._optional import require
 from robomask.io.atomic import atomic_open
 from robomask.io.frames import FrameSource
-from robomask.progress import Ticker
+from robomask.progress import ProgressCallback
 from robomask.scenes import Scene
 
 from .base import Exporter
@@ -48,6 +49,30 @@ def image_entry(frames: FrameSource, frame_index: int) -> dict:
             "source_stem": frames.stems[frame_index]}
 
 
+@dataclass(frozen=True)
+class _Frames:
+    """Gives frame i's image entry and its annotations (without ids)."""
+
+    frames: FrameSource
+    masks: SceneMasks
+
+    def frame(self, frame_index: int) -> tuple[dict, list[dict]]:
+        from pycocotools import mask as rle
+
+        annotations = []
+        for obj_id, mask in self.masks.objects(frame_index).items():
+            if not mask.any():
+                continue
+            enc = rle.encode(np.asfortranarray(mask.view(np.uint8)))
+            annotations.append({
+                "image_id": frame_index + 1,
+                "category_id": _CATEGORY_ID[self.masks.category(obj_id)],
+                "segmentation": {"size": enc["size"], "counts": enc["counts"].decode("ascii")},
+                "area": int(rle.area(enc)), "bbox": [float(v) for v in rle.toBbox(enc)],
+                "iscrowd": 0, "obj_id": obj_id, "track_id": obj_id})
+        return image_entry(self.frames, frame_index), annotations
+
+
 class CocoExporter(Exporter):
     """One COCO JSON per scene (see the module docstring); needs pycocotools."""
 
@@ -57,10 +82,11 @@ class CocoExporter(Exporter):
     def targets(self, scene: Scene) -> list[Path]:
         return [self.options.out_dir / f"{scene.name}.json"]
 
-    def write_scene(self, scene: Scene, staged: list[Path], ticker: Ticker) -> int:
-        rle = require("pycocotools.mask", "coco", purpose="the coco export")
+    def write_scene(self, scene: Scene, staged: list[Path],
+                    on_progress: ProgressCallback | None) -> int:
+        require("pycocotools", "coco", purpose="the coco export")
         frames = scene.frames()
-        masks = SceneMasks(scene, self.config, frames, self.stage)
+        work = _Frames(frames, SceneMasks(scene, self.config, frames, self.stage))
         head = {"info": {"description": f"robomask masks of scene {scene.name}",
                          "version": __version__, "stage": self.stage,
                          "date_created": dt.datetime.now(dt.timezone.utc).isoformat(),
@@ -70,21 +96,11 @@ class CocoExporter(Exporter):
         ann_id = 0
         with atomic_open(staged[0], "w") as fh:
             fh.write(json.dumps(head)[:-1] + ', "annotations": [')
-            for i in range(len(frames)):
-                images.append(image_entry(frames, i))
-                for obj_id, mask in masks.objects(i).items():
-                    if not mask.any():
-                        continue
-                    enc = rle.encode(np.asfortranarray(mask.view(np.uint8)))
+            ticker = self.ticker(scene, len(frames), on_progress)
+            for image, annotations in self.map_frames(work, len(frames), ticker):
+                images.append(image)
+                for ann in annotations:
                     ann_id += 1
-                    fh.write(("" if ann_id == 1 else ", ") + json.dumps({
-                        "id": ann_id, "image_id": i + 1,
-                        "category_id": _CATEGORY_ID[masks.category(obj_id)],
-                        "segmentation": {"size": enc["size"],
-                                         "counts": enc["counts"].decode("ascii")},
-                        "area": int(rle.area(enc)),
-                        "bbox": [float(v) for v in rle.toBbox(enc)],
-                        "iscrowd": 0, "obj_id": obj_id, "track_id": obj_id}))
-                ticker.advance()
+                    fh.write(("" if ann_id == 1 else ", ") + json.dumps({"id": ann_id, **ann}))
             fh.write('], "images": ' + json.dumps(images) + "}\n")
         return len(frames)

@@ -13,6 +13,7 @@ label 1.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -21,7 +22,8 @@ from PIL import Image
 
 from robomask.config import Config
 from robomask.io.atomic import write_bytes
-from robomask.progress import Ticker
+from robomask.io.frames import FrameSource
+from robomask.progress import ProgressCallback
 from robomask.scenes import Scene
 
 from .base import Exporter
@@ -67,6 +69,28 @@ def encode_label_png(labels: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+@dataclass(frozen=True)
+class _Frames:
+    """Writes frame i as ``{images}/i.jpg`` and its label map as ``{annotations}/i.png``."""
+
+    frames: FrameSource
+    masks: SceneMasks
+    labels_of: dict[int, int]
+    images: Path
+    annotations: Path
+
+    def frame(self, frame_index: int) -> None:
+        name = f"{frame_index:05d}"
+        jpg = cv2.imencode(".jpg", self.frames[frame_index][..., ::-1], _JPEG)[1]
+        write_bytes(self.images / f"{name}.jpg", jpg.tobytes())
+        w, h = self.frames.size_wh
+        labels = np.zeros((h, w), np.uint8)
+        objects = self.masks.objects(frame_index)
+        for obj_id in sorted(objects, key=lambda o: self.masks.category(o) == "gripper"):
+            labels[objects[obj_id]] = self.labels_of[obj_id]
+        write_bytes(self.annotations / f"{name}.png", encode_label_png(labels))
+
+
 class DavisExporter(Exporter):
     """DAVIS-style frames and label maps per scene (see the module docstring)."""
 
@@ -77,19 +101,12 @@ class DavisExporter(Exporter):
         root = self.options.out_dir
         return [root / "JPEGImages" / scene.name, root / "Annotations" / scene.name]
 
-    def write_scene(self, scene: Scene, staged: list[Path], ticker: Ticker) -> int:
-        images, annotations = staged
+    def write_scene(self, scene: Scene, staged: list[Path],
+                    on_progress: ProgressCallback | None) -> int:
         frames = scene.frames()
-        masks = SceneMasks(scene, self.config, frames, self.stage)
-        labels_of = label_of(self.config)
-        w, h = frames.size_wh
-        for i in range(len(frames)):
-            write_bytes(images / f"{i:05d}.jpg",
-                        cv2.imencode(".jpg", frames[i][..., ::-1], _JPEG)[1].tobytes())
-            labels = np.zeros((h, w), np.uint8)
-            objects = masks.objects(i)
-            for obj_id in sorted(objects, key=lambda o: masks.category(o) == "gripper"):
-                labels[objects[obj_id]] = labels_of[obj_id]
-            write_bytes(annotations / f"{i:05d}.png", encode_label_png(labels))
-            ticker.advance()
+        work = _Frames(frames, SceneMasks(scene, self.config, frames, self.stage),
+                       label_of(self.config), *staged)
+        for _ in self.map_frames(work, len(frames), self.ticker(scene, len(frames),
+                                                                 on_progress)):
+            pass
         return len(frames)

@@ -22,8 +22,9 @@ import numpy as np
 
 from robomask.errors import ExportError
 from robomask.io.atomic import write_bytes, write_json
+from robomask.io.frames import FrameSource
 from robomask.io.maskstore import encode_png
-from robomask.progress import Ticker
+from robomask.progress import ProgressCallback
 from robomask.scenes import Scene
 
 from .base import Exporter, ExportOptions, SceneExport
@@ -85,6 +86,24 @@ class Geometry:
         return cv2.copyMakeBorder(img, 0, oh - sh, 0, ow - sw, border, value=0)
 
 
+@dataclass(frozen=True)
+class _Frames:
+    """Writes frame i and its mask as ``{root}/frames/i.png`` and ``{root}/masks/i.png``."""
+
+    frames: FrameSource
+    masks: SceneMasks
+    geometry: Geometry
+    root: Path
+
+    def frame(self, frame_index: int) -> None:
+        rgb = self.geometry.frame(self.frames[frame_index])
+        name = f"{frame_index:05d}.png"
+        write_bytes(self.root / "frames" / name,
+                    cv2.imencode(".png", rgb[..., ::-1], _FRAME_PNG)[1].tobytes())
+        write_bytes(self.root / "masks" / name,
+                    encode_png(self.geometry.mask(self.masks.union(frame_index))))
+
+
 class ProPainterExporter(Exporter):
     """Frames and masks folders per scene for ProPainter (see the module docstring).
 
@@ -108,21 +127,18 @@ class ProPainterExporter(Exporter):
     def targets(self, scene: Scene) -> list[Path]:
         return [self.options.out_dir / scene.name]
 
-    def write_scene(self, scene: Scene, staged: list[Path], ticker: Ticker) -> int:
-        root = staged[0]
+    def write_scene(self, scene: Scene, staged: list[Path],
+                    on_progress: ProgressCallback | None) -> int:
         frames = scene.frames()
-        masks = SceneMasks(scene, self.config, frames, self.stage)
         geo = Geometry.plan(frames.size_wh, self.max_side, self.fit)
-        for i in range(len(frames)):
-            ok, buf = cv2.imencode(".png", geo.frame(frames[i])[..., ::-1], _FRAME_PNG)
-            if not ok:  # pragma: no cover - cv2 only fails on invalid arrays
-                raise ExportError(f"{frames.describe(i)}: expected an encodable frame, got none")
-            write_bytes(root / "frames" / f"{i:05d}.png", buf.tobytes())
-            write_bytes(root / "masks" / f"{i:05d}.png", encode_png(geo.mask(masks.union(i))))
-            ticker.advance()
-        write_json(root / LAYOUT_FILE, {"format": "robomask.propainter.v1", "scene": scene.name,
-                                        "stage": self.stage, "frames": str(frames.path),
-                                        "stems": frames.stems, **asdict(geo)})
+        work = _Frames(frames, SceneMasks(scene, self.config, frames, self.stage), geo,
+                       staged[0])
+        for _ in self.map_frames(work, len(frames), self.ticker(scene, len(frames),
+                                                                 on_progress)):
+            pass
+        write_json(staged[0] / LAYOUT_FILE, {
+            "format": "robomask.propainter.v1", "scene": scene.name, "stage": self.stage,
+            "frames": str(frames.path), "stems": frames.stems, **asdict(geo)})
         return len(frames)
 
     def next_steps(self, results: Sequence[SceneExport]) -> list[str]:
