@@ -240,7 +240,7 @@ def test_unknown_format_stage_or_option(make_scene, capsys):
     assert_user_error(*export(sc, capsys, "propainter", "--fit", "stretch"), "--fit")
 
 
-def test_every_format_writes_the_same_bytes_on_two_processes(make_scene, capsys):
+def test_every_format_writes_the_same_bytes_on_two_workers(make_scene, capsys):
     sc = make_scene(num_frames=40, size_wh=(90, 61))
     two_grippers(sc)
     merged(sc)

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Protocol
 
 from robomask.config import Config
 from robomask.errors import ExportError
+from robomask.io.frames import FolderFrames, FrameSource
 from robomask.parallel import map_frames
 from robomask.progress import ProgressCallback, Ticker
 from robomask.scenes import Scene
@@ -53,7 +54,8 @@ class ExportOptions:
 
 class FrameWork(Protocol):
     """The per-frame part of a scene's export: ``frame(i)`` writes or computes frame
-    ``i``. Runs in worker processes, so it must pickle (stores, paths, settings)."""
+    ``i``. Runs on worker threads: it may read shared settings and stores, but must not
+    change state that another frame uses."""
 
     def frame(self, frame_index: int) -> Any: ...
 
@@ -127,10 +129,14 @@ class Exporter(ABC):
         """The progress counter of one scene's export (``{scene}/{format}``)."""
         return Ticker(f"{scene.name}/{self.name}", num_frames, on_progress)
 
-    def map_frames(self, work: FrameWork, num_frames: int, ticker: Ticker) -> Iterator[Any]:
-        """``work.frame(i)`` for i in 0..num_frames-1 on ``options.jobs`` processes;
-        results in frame order, one progress tick each."""
-        for result in map_frames(_do_frame, work, range(num_frames), jobs=self.options.jobs):
+    def map_frames(self, work: FrameWork, num_frames: int, ticker: Ticker, *,
+                   frames: FrameSource | None = None) -> Iterator[Any]:
+        """``work.frame(i)`` for i in 0..num_frames-1 on ``options.jobs`` threads;
+        results in frame order, one progress tick each. Pass the ``frames`` that ``work``
+        decodes: a video is one decoder stream, so its frames are read on one thread
+        (a folder of images is read file by file, on every thread)."""
+        jobs = self.options.jobs if frames is None or isinstance(frames, FolderFrames) else 1
+        for result in map_frames(_do_frame, work, range(num_frames), jobs=jobs):
             ticker.advance()
             yield result
 

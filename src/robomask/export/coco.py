@@ -26,7 +26,7 @@ import numpy as np
 
 from robomask import __version__
 from robomask._optional import require
-from robomask.io.atomic import atomic_open
+from robomask.io.atomic import writing
 from robomask.io.frames import FrameSource
 from robomask.progress import ProgressCallback
 from robomask.scenes import Scene
@@ -94,7 +94,7 @@ class CocoExporter(Exporter):
                 "licenses": [], "categories": CATEGORIES}
         images = []
         ann_id = 0
-        with atomic_open(staged[0], "w") as fh:
+        with writing(staged[0]) as tmp, open(tmp, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(head)[:-1] + ', "annotations": [')
             ticker = self.ticker(scene, len(frames), on_progress)
             for image, annotations in self.map_frames(work, len(frames), ticker):

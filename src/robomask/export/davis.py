@@ -106,7 +106,7 @@ class DavisExporter(Exporter):
         frames = scene.frames()
         work = _Frames(frames, SceneMasks(scene, self.config, frames, self.stage),
                        label_of(self.config), *staged)
-        for _ in self.map_frames(work, len(frames), self.ticker(scene, len(frames),
-                                                                 on_progress)):
+        ticker = self.ticker(scene, len(frames), on_progress)
+        for _ in self.map_frames(work, len(frames), ticker, frames=frames):
             pass
         return len(frames)

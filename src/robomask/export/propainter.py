@@ -133,8 +133,8 @@ class ProPainterExporter(Exporter):
         geo = Geometry.plan(frames.size_wh, self.max_side, self.fit)
         work = _Frames(frames, SceneMasks(scene, self.config, frames, self.stage), geo,
                        staged[0])
-        for _ in self.map_frames(work, len(frames), self.ticker(scene, len(frames),
-                                                                 on_progress)):
+        ticker = self.ticker(scene, len(frames), on_progress)
+        for _ in self.map_frames(work, len(frames), ticker, frames=frames):
             pass
         write_json(staged[0] / LAYOUT_FILE, {
             "format": "robomask.propainter.v1", "scene": scene.name, "stage": self.stage,
