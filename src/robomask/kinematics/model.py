@@ -31,8 +31,8 @@ class LinkMesh:
         name: Link name from the URDF.
         vertices: Float (N, 3) points in metres.
         faces: Int (M, 3) vertex indices of triangles.
-        closed: True when the mesh is a closed volume with outward normals, so that
-            triangles facing away from the camera can be skipped.
+        closed: True when the link's source meshes are closed volumes with outward
+            normals, so that triangles facing away from the camera can be skipped.
     """
 
     name: str
@@ -180,10 +180,12 @@ def _link_mesh(link: Any, urdf_path: Path, package_root: Path | None, max_faces:
     if not parts:
         return None
     mesh = trimesh.util.concatenate(parts) if len(parts) > 1 else parts[0]
+    # decimation keeps the faces' orientation but may open small seams: a link whose
+    # source meshes are closed volumes keeps back-face culling
     closed = all(p.is_volume for p in parts)
     mesh = _simplified(mesh, max_faces, max_edge_m)
     return LinkMesh(link.name, np.asarray(mesh.vertices, dtype=np.float64),
-                    np.asarray(mesh.faces, dtype=np.int32), closed and mesh.is_volume)
+                    np.asarray(mesh.faces, dtype=np.int32), closed)
 
 
 def _ordered_joints(robot: Any, urdf_path: Path) -> tuple[str, tuple[Joint, ...]]:
