@@ -179,6 +179,15 @@ class Config(BaseModel):
     qa_swap_min_dx_frac: float = Field(
         0.02, ge=0, lt=1, description="QA report: left/right grippers closer than this fraction "
         "of the width apart (x) count as undecided in the swap check")
+    depth_dir: str = Field(
+        "depth", description="robomask depth: folder of 16-bit depth PNGs beside the frame "
+        "folder, named like the frames")
+    depth_scale: float = Field(
+        1000.0, gt=0, description="robomask depth: depth units per metre (1000 = millimetres)")
+    depth_intrinsics: MatrixOrPath | None = Field(
+        None, description="robomask depth --ply: 3x3 camera matrix of the depth images "
+        "(inline, a K.txt/.npy or a ROS camera_info.yaml; may hold {cam_dir}); null = "
+        "kinematics.intrinsics")
     kinematics: KinematicsConfig | None = Field(
         None, description="render the robot from its URDF, joint angles and camera "
         "(zero-click prompts, masks, or a report check); null = off")
@@ -307,17 +316,24 @@ def config_from_dict(data: dict[str, Any], *, source: str = "config",
                 setattr(cfg, name, Path(value).expanduser())
         if cfg.kinematics is not None:
             _resolve_kinematics_paths(cfg.kinematics, base_dir)
+        cfg.depth_intrinsics = _under(cfg.depth_intrinsics, base_dir)
     return cfg
 
 
+def _under(value: Any, base_dir: Path) -> Any:
+    """A relative path string -> under ``base_dir``; a path that starts with a
+    placeholder such as ``{cam_dir}`` (left for the scene to fill) or an inline matrix
+    is returned unchanged."""
+    if isinstance(value, str) and not value.startswith("{"):
+        path = Path(value).expanduser()
+        return str(path if path.is_absolute() else base_dir / path)
+    return value
+
+
 def _resolve_kinematics_paths(kin: KinematicsConfig, base_dir: Path) -> None:
-    """Relative paths of the kinematics section -> under ``base_dir`` (a path that starts
-    with a placeholder such as ``{cam_dir}`` is left for the scene to fill)."""
+    """Relative paths of the kinematics section -> under ``base_dir``."""
     for name in KINEMATICS_PATH_KEYS:
-        value = getattr(kin, name)
-        if isinstance(value, str) and not value.startswith("{"):
-            path = Path(value).expanduser()
-            setattr(kin, name, str(path if path.is_absolute() else base_dir / path))
+        setattr(kin, name, _under(getattr(kin, name), base_dir))
 
 
 def load_config(path: Path | str, **overrides: Any) -> Config:

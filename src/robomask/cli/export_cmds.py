@@ -1,4 +1,4 @@
-"""``robomask export``: the masks in the formats other tools read (robomask.export)."""
+"""``robomask export`` and ``robomask depth``: the masks in the formats other tools read."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from robomask.cli.common import (
     open_config,
     scene_patterns,
 )
-from robomask.export import FORMATS, ExportOptions, build_exporter, default_out_dir
-from robomask.scenes import select_scenes
+from robomask.export import FORMATS, Exporter, ExportOptions, build_exporter, default_out_dir
+from robomask.scenes import Scene, select_scenes
 
 FORMAT_HELP = ", ".join(sorted(FORMATS))
 
@@ -49,7 +49,39 @@ def export(
     params = {k: v for k, v in (("max_side", max_side), ("fit", fit)) if v is not None}
     exporter = build_exporter(cfg, fmt, ExportOptions(out or default_out_dir(cfg, fmt), stage,
                                                       force, params, jobs))
-    chosen = select_scenes(cfg, scene_patterns(scene, scenes) or None)
+    _run(exporter, select_scenes(cfg, scene_patterns(scene, scenes) or None))
+
+
+def depth(
+    config: ConfigOption = Path("mask_config.yaml"),
+    scene: SceneOption = None,
+    scenes: ScenesOption = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Root of {scene}_depth_masked/ (default: {export_base_dir}/"
+                            "{task_name}).")] = None,
+    stage: Annotated[str | None, typer.Option(
+        help="Masks to cut out: export (default, merged), arm or gripper.")] = None,
+    ply: Annotated[bool, typer.Option(
+        "--ply", help="Also write a coloured point cloud per frame to {scene}_pointcloud/ "
+                      "(needs depth_intrinsics or kinematics.intrinsics).")] = False,
+    near_robot: Annotated[float | None, typer.Option(
+        "--near-robot", help="Also drop points within this many metres of the rendered arm "
+                             "(needs the kinematics section).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace existing outputs of a scene.")] = False,
+    jobs: CoresOption = None,
+) -> None:
+    """Depth images with the masked pixels set to 0 (and point clouds with --ply)."""
+    from robomask.export.depth import DepthExporter
+
+    cfg = open_config(config)
+    params = {"ply": ply, **({"near_robot_m": near_robot} if near_robot is not None else {})}
+    exporter = DepthExporter(cfg, ExportOptions(out or cfg.output_dir, stage, force, params,
+                                                jobs))
+    _run(exporter, select_scenes(cfg, scene_patterns(scene, scenes) or None))
+
+
+def _run(exporter: Exporter, chosen: list[Scene]) -> None:
     with ProgressView() as view:
         results = exporter.run(chosen, on_progress=view)
     for r in results:
@@ -61,3 +93,4 @@ def export(
 
 def register(app: typer.Typer) -> None:
     app.command()(export)
+    app.command()(depth)

@@ -35,14 +35,15 @@ from robomask.scenes import Scene
 _PLACEHOLDER = re.compile(r"\{([^}]*)\}")
 
 
-def expand(value: str, scene: Scene, key: str) -> str:
-    """``value`` with ``{scene}``, ``{scene_dir}`` and ``{cam_dir}`` filled in."""
+def expand(value: str, scene: Scene, key: str, *, section: str = "kinematics.") -> str:
+    """``value`` with ``{scene}``, ``{scene_dir}`` and ``{cam_dir}`` filled in; errors
+    name the key as ``{section}{key}``."""
     known = {"scene": scene.name, "scene_dir": str(scene.camera_dir.parent),
              "cam_dir": str(scene.camera_dir)}
 
     def fill(m: re.Match[str]) -> str:
         if m.group(1) not in known:
-            raise KinematicsError(f"kinematics.{key}: expected placeholders {{scene}}, "
+            raise KinematicsError(f"{section}{key}: expected placeholders {{scene}}, "
                                   f"{{scene_dir}} or {{cam_dir}}, got {{{m.group(1)}}}")
         return known[m.group(1)]
 
