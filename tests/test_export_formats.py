@@ -115,6 +115,16 @@ def test_propainter_max_side_scales_down_and_never_shrinks_the_mask(make_scene, 
     assert mask[(ys * 27 / 64).astype(int), (xs * 40 / 96).astype(int)].all()
 
 
+def test_propainter_copies_frames_that_need_no_change(make_scene, capsys):
+    sc = make_scene(size_wh=(96, 64))
+    merged(sc)
+    assert export(sc, capsys, "propainter")[0] == 0
+    frames = sc.out_dir / "exports" / "propainter" / sc.name / "frames"
+    sources = sorted(sc.frames_dir.iterdir(), key=lambda p: int(p.stem))
+    for i, src in enumerate(sources):
+        assert (frames / f"{i:05d}.png").read_bytes() == src.read_bytes()
+
+
 # --- coco -----------------------------------------------------------------------------
 
 def test_coco_per_object_rle_decodes_with_pycocotools(make_scene, capsys):

@@ -3,16 +3,19 @@
 ProPainter (``inference_propainter.py --video DIR --mask DIR``) pairs frames and masks
 by sorted name and processes sizes that are multiples of 8. Each scene gets
 ``{out}/{scene}/frames/00000.png ...`` and ``{out}/{scene}/masks/00000.png ...`` (equal
-counts, same names, masks 0/255), optionally scaled down so the longer side is at most
-``max_side`` pixels, then padded (default; bottom and right edges, frame edge pixels
-repeated, mask 0) or cropped (bottom and right) to multiples of 8. ``robomask_export.json``
-beside them records the sizes, so results can be mapped back to the source frames.
+counts, same sorted order, masks 0/255; a source frame that needs no change is copied
+byte for byte and keeps its suffix, e.g. ``00000.jpg``), optionally scaled down so the
+longer side is at most ``max_side`` pixels, then padded (default; bottom and right
+edges, frame edge pixels repeated, mask 0) or cropped (bottom and right) to multiples
+of 8. ``robomask_export.json`` beside them records the sizes, so results can be mapped
+back to the source frames.
 """
 
 from __future__ import annotations
 
 import math
 import shlex
+import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,8 +24,8 @@ import cv2
 import numpy as np
 
 from robomask.errors import ExportError
-from robomask.io.atomic import write_bytes, write_json
-from robomask.io.frames import FrameSource
+from robomask.io.atomic import write_bytes, write_json, writing
+from robomask.io.frames import FolderFrames, FrameSource
 from robomask.io.maskstore import encode_png
 from robomask.progress import ProgressCallback
 from robomask.scenes import Scene
@@ -60,6 +63,11 @@ class Geometry:
         ow, oh = (max(rounding(v / MULTIPLE), 1) * MULTIPLE for v in (sw, sh))
         return cls((w, h), (sw, sh), (ow, oh), fit)
 
+    @property
+    def is_identity(self) -> bool:
+        """True when frames pass unchanged (already multiples of 8, not scaled)."""
+        return self.out_wh == self.source_wh
+
     def frame(self, rgb: np.ndarray) -> np.ndarray:
         """A (height, width, 3) frame scaled, then padded or cropped to ``out_wh``."""
         return self._fit(self._scale(rgb, cv2.INTER_AREA), cv2.BORDER_REPLICATE)
@@ -96,11 +104,16 @@ class _Frames:
     root: Path
 
     def frame(self, frame_index: int) -> None:
-        rgb = self.geometry.frame(self.frames[frame_index])
-        name = f"{frame_index:05d}.png"
-        write_bytes(self.root / "frames" / name,
-                    cv2.imencode(".png", rgb[..., ::-1], _FRAME_PNG)[1].tobytes())
-        write_bytes(self.root / "masks" / name,
+        name = f"{frame_index:05d}"
+        if self.geometry.is_identity and isinstance(self.frames, FolderFrames):
+            source = self.frames.file(frame_index)  # already the right size: copied as is
+            with writing(self.root / "frames" / f"{name}{source.suffix.lower()}") as tmp:
+                shutil.copyfile(source, tmp)
+        else:
+            rgb = self.geometry.frame(self.frames[frame_index])
+            write_bytes(self.root / "frames" / f"{name}.png",
+                        cv2.imencode(".png", rgb[..., ::-1], _FRAME_PNG)[1].tobytes())
+        write_bytes(self.root / "masks" / f"{name}.png",
                     encode_png(self.geometry.mask(self.masks.union(frame_index))))
 
 
