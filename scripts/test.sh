@@ -12,7 +12,7 @@ python -m pip install -q --upgrade pip
 # transformers' SAM3 processors import torchvision, which imports only beside torch
 # 2.14.1 (a build that runs on the CPU).
 python -m pip install -q "torch==2.14.1" "torchvision==0.29.1"
-python -m pip install -q -c <(printf "torch==2.14.1\ntorchvision==0.29.1\n") -e ".[hf,ui,kinematics,test]"
+python -m pip install -q -c <(printf "torch==2.14.1\ntorchvision==0.29.1\n") -e ".[hf,ui,kinematics,lerobot,test]"
 
 # Debian's Chromium for the browser tests (never 'playwright install').
 if ! command -v chromium >/dev/null 2>&1; then

@@ -22,7 +22,8 @@ from robomask.pipeline.merge import check_radii
 from robomask.pipeline.sessions import plan_session, text_prompt
 from robomask.prompt_checks import prompt_warnings
 from robomask.prompts import read_prompts
-from robomask.scenes import Scene, select_scenes
+from robomask.scenes import Scene, select_scene_names
+from robomask.scenes import scene as find_scene
 
 MAX_LISTED_FRAMES = 10  # --decode: frames named in one problem; the rest are counted
 
@@ -132,7 +133,8 @@ def check_scene(scene: Scene, config: Config, *, decode: bool = False) -> list[P
 def check_scenes(config: Config, patterns: list[str] | None, *,
                  decode: bool = False) -> list[Problem]:
     """Problems of the backend choice and of every selected scene (a selection error is
-    itself a problem)."""
+    itself a problem; a scene whose files are missing is one problem, and the other
+    scenes are still checked)."""
     try:
         declared_capabilities(config.backend)
     except ImportError as exc:
@@ -141,7 +143,13 @@ def check_scenes(config: Config, patterns: list[str] | None, *,
     except RobomaskError as exc:
         return [Problem("", "config", "error", str(exc))]
     try:
-        scenes = select_scenes(config, patterns)
+        names = select_scene_names(config, patterns)
     except RobomaskError as exc:
         return [Problem("", "scenes", "error", str(exc))]
-    return [p for s in scenes for p in check_scene(s, config, decode=decode)]
+    out: list[Problem] = []
+    for name in names:
+        try:
+            out += check_scene(find_scene(config, name), config, decode=decode)
+        except RobomaskError as exc:
+            out.append(Problem(name, "frames", "error", str(exc)))
+    return out

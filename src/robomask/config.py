@@ -102,6 +102,30 @@ class KinematicsConfig(BaseModel):
         return self
 
 
+class DatasetConfig(BaseModel):
+    """Where the scenes come from (``dataset:`` in the config)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    format: Literal["spec", "lerobot"] = Field(
+        "spec", description="spec: the {data_base_dir}/{task_name}/{split}/{scene} folders; "
+        "lerobot: a LeRobot v2.1/v3.0 dataset, one scene per episode (episode_000001)")
+    root: Path | None = Field(
+        None, description="lerobot: the dataset folder (holding meta/info.json)")
+    camera: str | None = Field(
+        None, description="lerobot: video key, e.g. observation.images.cam_high; "
+        "null = the dataset's only camera")
+    episodes: str | None = Field(
+        None, description='lerobot: episode indices to use, e.g. "1,2,4" or "0-9"; null = all')
+
+    @model_validator(mode="after")
+    def _root_for_lerobot(self) -> DatasetConfig:
+        if self.format == "lerobot" and self.root is None:
+            raise ValueError("dataset.root: expected the LeRobot dataset folder for format "
+                             "lerobot, got nothing")
+        return self
+
+
 class Config(BaseModel):
     """All settings of a robomask run. Field descriptions become the comments of
     ``robomask init``'s template."""
@@ -144,6 +168,8 @@ class Config(BaseModel):
     camera: str = Field("105422061350", description="camera serial: frames are under cam_{camera}")
     frames_dir: str = Field(
         "color", description="frame folder (or {frames_dir}.mp4) inside the camera folder")
+    dataset: DatasetConfig = Field(
+        default_factory=DatasetConfig, description="scene source: format, root, camera, episodes")
     backend: str = Field(
         "sam3", description="segmentation backend: sam3 | sam3-hf | opencv | kinematic "
         "(see robomask doctor)")
@@ -208,6 +234,17 @@ class Config(BaseModel):
         if value is not None and not 0 <= value <= OBJ_ID_MAX:
             raise ValueError(f"expected an object id in 0..{OBJ_ID_MAX}, got {excerpt(value)}")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lerobot_defaults(cls, data: Any) -> Any:
+        """A LeRobot config needs no data_base_dir (the dataset root stands in) and its
+        task_name defaults to the dataset folder's name (outputs: {export_base_dir}/{task})."""
+        ds = data.get("dataset") if isinstance(data, dict) else None
+        if isinstance(ds, dict) and ds.get("format") == "lerobot" and ds.get("root"):
+            data = {"data_base_dir": ds["root"], "task_name": Path(str(ds["root"])).name,
+                    **data}
+        return data
 
     @model_validator(mode="after")
     def _distinct_object_ids(self) -> Config:
@@ -295,13 +332,19 @@ def config_from_dict(data: dict[str, Any], *, source: str = "config",
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping of keys to values, got "
                           f"{type(data).__name__}")
-    valid = list(Config.model_fields)
-    for key in data:
-        if key not in Config.model_fields:
-            close = difflib.get_close_matches(str(key)[:100], valid, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "see 'robomask init' for all keys"
-            raise ConfigError(f"{source}: unknown key {excerpt(key)}, expected one of the "
-                              "config keys", hint=hint)
+    sections = [("", data, Config)]
+    sections += [(f"{key}.", data[key], model) for key, model in
+                 (("dataset", DatasetConfig), ("kinematics", KinematicsConfig))
+                 if isinstance(data.get(key), dict)]
+    for prefix, section, model in sections:
+        valid = list(model.model_fields)
+        for key in section:
+            if key not in valid:
+                close = difflib.get_close_matches(str(key)[:100], valid, n=1, cutoff=0.6)
+                hint = (f"did you mean '{prefix}{close[0]}'?" if close
+                        else "see 'robomask init' for all keys")
+                raise ConfigError(f"{source}: unknown key {excerpt(prefix + str(key))}, "
+                                  "expected one of the config keys", hint=hint)
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
@@ -317,6 +360,10 @@ def config_from_dict(data: dict[str, Any], *, source: str = "config",
         if cfg.kinematics is not None:
             _resolve_kinematics_paths(cfg.kinematics, base_dir)
         cfg.depth_intrinsics = _under(cfg.depth_intrinsics, base_dir)
+        root = cfg.dataset.root
+        if root is not None:
+            root = Path(root).expanduser()
+            cfg.dataset.root = root if root.is_absolute() else (base_dir / root).resolve()
     return cfg
 
 
@@ -381,7 +428,12 @@ def render_template(**values: Any) -> str:
         elif name in _TEMPLATE_VALUES:
             value = _TEMPLATE_VALUES[name]
         else:
-            value = field.default
+            value = field.get_default(call_default_factory=True)
+        if isinstance(value, BaseModel):
+            lines.append(f"{name}:  # {field.description}")
+            lines += [f"  {k}: {json.dumps(getattr(value, k))}  # {f.description}"
+                      for k, f in type(value).model_fields.items()]
+            continue
         value = str(value) if isinstance(value, Path) else value
         lines.append(f"{name}: {json.dumps(value)}  # {field.description}")
     return "\n".join(lines) + "\n"

@@ -189,7 +189,7 @@ class VideoFileFrames:
                     raise SceneError(f"{self.path}: expected a video stream, got "
                                      f"{', '.join(kinds)} only")
                 stream = container.streams.video[0]
-                packets = [(p.pts, p.is_keyframe) for p in container.demux(stream) if p.size]
+                packets = self._scan_packets(container, stream)
                 self.size_wh = (stream.codec_context.width, stream.codec_context.height)
         except av.error.FFmpegError as exc:
             raise FrameError(f"{self.path}: expected a readable video, got {exc}") from exc
@@ -213,6 +213,11 @@ class VideoFileFrames:
         self._damaged: dict[int, str] = {}  # frame index -> what the decoder reported
         self._next_index = 0
 
+    def _scan_packets(self, container, stream) -> list[tuple[int | None, bool]]:
+        """(pts, is_keyframe) of the video's frames, in decode order; a subclass may keep
+        a part of the file (see :class:`robomask.sources.lerobot.frames.EpisodeFrames`)."""
+        return [(p.pts, p.is_keyframe) for p in container.demux(stream) if p.size]
+
     def __len__(self) -> int:
         return self._n
 
@@ -224,8 +229,10 @@ class VideoFileFrames:
         self.close()
         self._container = self._av.open(str(self.path))
         stream = self._container.streams.video[0]
-        key = self._keyframes[max(bisect.bisect_right(self._keyframes, frame_index) - 1, 0)]
-        if key > 0 and self._pts is not None:
+        pos = bisect.bisect_right(self._keyframes, frame_index) - 1
+        key = self._keyframes[pos] if pos >= 0 else 0
+        if self._pts is not None and (key > 0 or self._pts[0] > 0):
+            # Backward: the keyframe at or before; frames before pts[0] are skipped below.
             self._container.seek(self._pts[key], stream=stream, backward=True, any_frame=False)
         else:
             key = 0
@@ -253,12 +260,16 @@ class VideoFileFrames:
         while True:
             item = next(self._decoder, None)  # type: ignore[arg-type]
             if isinstance(item, Damage):
-                self._damaged[self._index_of.get(item.pts, self._next_index)] = item.message
+                i = self._frame_of(item.pts)
+                if i is not None:
+                    self._damaged[i] = item.message
                 continue
             if item is None:
                 raise self._damage_error(frame_index, "the end of the video stream (the file "
                                          "is cut short or corrupt)")
-            i = self._index_of.get(item.pts, self._next_index)
+            i = self._frame_of(item.pts)
+            if i is None:  # a frame outside this source's part of the file
+                continue
             self._next_index = i + 1
             if i > frame_index:
                 raise self._damage_error(frame_index, f"none (the decoder went on to frame {i})")
@@ -268,6 +279,13 @@ class VideoFileFrames:
             self._remember(i, rgb)
             if i == frame_index:
                 return rgb
+
+    def _frame_of(self, pts: int | None) -> int | None:
+        """Index of the decoded frame with ``pts``; None for a frame outside the part of
+        the file this source reads (before or after an episode)."""
+        if self._pts is None or pts is None:
+            return self._next_index
+        return self._index_of.get(pts)
 
     def _damage_error(self, frame_index: int, got: str) -> FrameError:
         """The error for a frame that failed to decode, with what the decoder reported."""

@@ -1,0 +1,92 @@
+"""The scene every source yields, and the interface a source implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from robomask.io.frames import FrameSource, open_frames
+from robomask.io.maskstore import MaskStore
+
+ARM_PROMPTS_FILE = "annotation_prompts_arm_points.json"
+GRIPPER_PROMPTS_FILE = "annotation_prompts_gripper_points.json"
+OUTPUT_KINDS = ("arm", "gripper", "export")
+
+
+class FrameOpener(Protocol):
+    """Opens the frames of a scene that is not a plain folder or video file (e.g. one
+    episode inside a LeRobot video)."""
+
+    def open(self) -> FrameSource: ...
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Paths of one scene (one camera of one episode).
+
+    Attributes:
+        name: Scene name, e.g. ``"scene_0018"`` or ``"episode_000001"``.
+        frames_path: ``.../cam_{camera}/color`` folder, ``color.mp4`` standing in for it,
+            or the video file an episode is stored in.
+        camera_dir: Where the prompt files live (``.../cam_{camera}`` for the SPEC layout).
+        output_dir: ``{export_base_dir}/{task_name}``.
+        mask_naming: ``"index"`` or ``"source_stem"``.
+        episode: Opens the frames when they are a part of ``frames_path`` (LeRobot);
+            None: ``frames_path`` is the whole video.
+    """
+
+    name: str
+    frames_path: Path
+    camera_dir: Path
+    output_dir: Path
+    mask_naming: str = "index"
+    episode: FrameOpener | None = None
+
+    @property
+    def arm_prompts_path(self) -> Path:
+        return self.camera_dir / ARM_PROMPTS_FILE
+
+    @property
+    def gripper_prompts_path(self) -> Path:
+        return self.camera_dir / GRIPPER_PROMPTS_FILE
+
+    def mask_dir(self, kind: str) -> Path:
+        """``{out}/{scene}_ckpt_arm``, ``{out}/{scene}_ckpt_gripper`` or ``{out}/{scene}``."""
+        if kind == "export":
+            return self.output_dir / self.name
+        if kind in ("arm", "gripper"):
+            return self.output_dir / f"{self.name}_ckpt_{kind}"
+        raise ValueError(f"kind: expected one of {OUTPUT_KINDS}, got {kind!r}")
+
+    @property
+    def state_dir(self) -> Path:
+        """robomask's own bookkeeping for this scene (stage markers, object stats)."""
+        return self.output_dir / ".robomask" / self.name
+
+    def frames(self) -> FrameSource:
+        """Open the scene's frames (lazy: one frame decoded at a time)."""
+        return self.episode.open() if self.episode is not None else open_frames(self.frames_path)
+
+    def store(self, kind: str, frames: FrameSource) -> MaskStore:
+        """The mask store of ``kind`` sized and named after ``frames``."""
+        return MaskStore(self.mask_dir(kind), size_wh=frames.size_wh, stems=frames.stems,
+                         naming=self.mask_naming)  # type: ignore[arg-type]
+
+
+class SceneSource(Protocol):
+    """Where a config's scenes are.
+
+    Attributes:
+        where: Says where scenes are looked for, for messages (e.g. the task folder).
+    """
+
+    where: str
+
+    def names(self) -> list[str]:
+        """Every scene name, sorted; raises SceneError when the source itself is missing."""
+        ...
+
+    def scene(self, name: str) -> Scene:
+        """The scene ``name``; raises SceneError when it or its files are missing."""
+        ...
