@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import pytest
 import yaml
+
 from lerobot_data import make_v21
 from robomask.cli.main import main
 from robomask.config import load_config
-from robomask.prompts import ARM_KEY, LEFT_KEY, RIGHT_KEY, PromptEntry, PromptSet, read_prompts, write_prompts
+from robomask.prompts import (
+    ARM_KEY,
+    LEFT_KEY,
+    RIGHT_KEY,
+    PromptEntry,
+    PromptSet,
+    read_prompts,
+    write_prompts,
+)
 from robomask.scenes import scene
 
 
