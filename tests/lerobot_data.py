@@ -62,10 +62,10 @@ def _encode(path: Path, frames: list[np.ndarray], *, gop: int = 4) -> None:
             out.mux(packet)
 
 
-def _features(version: str) -> dict:
+def _features(state_names) -> dict:
     w, h = SIZE_WH
     return {
-        "observation.state": {"dtype": "float32", "shape": [3], "names": STATE_NAMES},
+        "observation.state": {"dtype": "float32", "shape": [3], "names": list(state_names)},
         CAMERA: {"dtype": "video", "shape": [h, w, 3], "names": ["height", "width", "channel"],
                  "info": {"video.height": h, "video.width": w, "video.codec": "h264",
                           "video.pix_fmt": "yuv420p", "video.is_depth_map": False,
@@ -102,7 +102,7 @@ def make_v21(root: Path, lengths: dict[int, int], *, listed: dict[int, int] | No
             "data_path": "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet",
             "video_path": "videos/chunk-{episode_chunk:03d}/{video_key}/"
                           "episode_{episode_index:06d}.mp4",
-            "features": _features("v2.1")}
+            "features": _features(STATE_NAMES)}
     (root / "meta").mkdir(parents=True)
     (root / "meta/info.json").write_text(json.dumps(info, indent=2))
     (root / "meta/episodes.jsonl").write_text("".join(
@@ -120,16 +120,17 @@ def make_v21(root: Path, lengths: dict[int, int], *, listed: dict[int, int] | No
     return root
 
 
-def make_v30(root: Path, lengths: dict[int, int]) -> Path:
+def make_v30(root: Path, lengths: dict[int, int], *, state_names=STATE_NAMES) -> Path:
     """A v3.0 dataset: all episodes in one data file and one video file (episodes do not
-    start on keyframes, to exercise the seek into the middle of a shared file)."""
+    start on keyframes, to exercise the seek into the middle of a shared file).
+    observation.state of frame i of episode e is [e + 0.01 * i, 0.5, -0.5]."""
     info = {"codebase_version": "v3.0", "robot_type": "test", "fps": FPS,
             "total_episodes": len(lengths), "total_frames": sum(lengths.values()),
             "total_tasks": 1, "chunks_size": 1000, "data_files_size_in_mb": 100,
             "video_files_size_in_mb": 200, "splits": {"train": f"0:{len(lengths)}"},
             "data_path": "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet",
             "video_path": "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4",
-            "features": _features("v3.0")}
+            "features": _features(state_names)}
     (root / "meta/episodes/chunk-000").mkdir(parents=True)
     (root / "meta/info.json").write_text(json.dumps(info, indent=2))
     pq.write_table(pa.table({"task_index": [0], "__index_level_0__": ["pick"]}),

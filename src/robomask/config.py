@@ -50,12 +50,14 @@ class KinematicsConfig(BaseModel):
     urdf: str = Field(description="the robot's URDF (meshes relative to it or package://)")
     package_root: str | None = Field(
         None, description="folder that package:// mesh paths are resolved against")
-    joint_states: str = Field(
-        description="per-frame joint values: a folder of .npy/.txt (by frame stem or index), "
-        "or a .csv/.parquet table with frame_index or timestamp")
+    joint_states: str | None = Field(
+        None, description="per-frame joint values: a folder of .npy/.txt (by frame stem or "
+        "index), or a .csv/.parquet table with frame_index or timestamp; null = a LeRobot "
+        "episode's own parquet rows (dataset.format lerobot)")
     joint_states_column: str | None = Field(
         None, description="table column holding one vector per row, e.g. observation.state "
-        "(names from LeRobot meta/info.json); null = one column per joint")
+        "(names from LeRobot meta/info.json); null = one column per joint (observation.state "
+        "for a LeRobot episode's rows)")
     joint_names: list[str] | None = Field(
         None, description="names of the joint values in order; null = the URDF's actuated "
         "joints (or the LeRobot names)")

@@ -69,8 +69,8 @@ class JointTable:
 def lerobot_names(info_json: Path, column: str) -> list[str] | None:
     """Value names of ``column`` in a LeRobot ``meta/info.json`` (None when it has none).
 
-    LeRobot writes ``features[column]["names"]`` as a list, or as a dict holding one list
-    (e.g. ``{"motors": [...]}``).
+    LeRobot writes ``features[column]["names"]`` as a list, as a dict holding one list
+    (e.g. ``{"motors": [...]}``), or as a list holding one list (``[[...]]``).
     """
     try:
         info = json.loads(Path(info_json).read_text(encoding="utf-8"))
@@ -80,6 +80,8 @@ def lerobot_names(info_json: Path, column: str) -> list[str] | None:
                               f"features.{column}, got {type(exc).__name__}: {exc}") from exc
     if isinstance(names, dict) and len(names) == 1:
         names = next(iter(names.values()))
+    if isinstance(names, list) and len(names) == 1 and isinstance(names[0], list):
+        names = names[0]
     if isinstance(names, list) and all(isinstance(n, str) for n in names):
         return names
     return None
@@ -120,7 +122,8 @@ def _floats(path: Path, what: str, raw: Sequence) -> np.ndarray:
 
 
 def read_joint_table(path: Path | str, *, column: str | None = None,
-                     joint_names: Sequence[str] | None = None) -> JointTable:
+                     joint_names: Sequence[str] | None = None,
+                     episode_index: int | None = None) -> JointTable:
     """Read a CSV or parquet joint-state table.
 
     Args:
@@ -128,6 +131,8 @@ def read_joint_table(path: Path | str, *, column: str | None = None,
         column: A column holding one vector per row (e.g. ``"observation.state"``); its
             names come from the LeRobot ``meta/info.json`` found above the file, if any.
         joint_names: Without ``column``: the table's columns to read, one per joint.
+        episode_index: Keep only the rows of this episode (a LeRobot v3 table holds
+            several); None or a table without an ``episode_index`` column: every row.
 
     Raises:
         KinematicsError: Unreadable file, missing columns, or non-numeric values.
@@ -137,6 +142,9 @@ def read_joint_table(path: Path | str, *, column: str | None = None,
         raise KinematicsError(f"kinematics.joint_states: expected a table at {path}, got "
                               "nothing there")
     cols = _table_columns(path)
+    if episode_index is not None and "episode_index" in cols:
+        rows = [r for r, e in enumerate(cols["episode_index"]) if int(e) == episode_index]
+        cols = {k: [v[r] for r in rows] for k, v in cols.items()}
     names: tuple[str, ...] | None
     if column is not None:
         if column not in cols:
@@ -238,7 +246,8 @@ def _table_rows(table: JointTable, frame_stems: Sequence[str], match: MatchMode,
 def read_joint_states(source: Path | str, frame_stems: Sequence[str], *,
                       known_joints: Sequence[str], joint_names: Sequence[str] | None = None,
                       match: MatchMode = "auto", tolerance_s: float = 0.02,
-                      column: str | None = None) -> JointTrack:
+                      column: str | None = None, episode_index: int | None = None
+                      ) -> JointTrack:
     """Joint values for every frame of a video.
 
     Args:
@@ -251,6 +260,7 @@ def read_joint_states(source: Path | str, frame_stems: Sequence[str], *,
             frame_index, then timestamp for tables).
         tolerance_s: Largest timestamp gap accepted, in seconds.
         column: Vector column of a table (e.g. ``observation.state``).
+        episode_index: Only this episode's rows of a table (LeRobot).
 
     Raises:
         KinematicsError: Missing source, a frame without a state, an unknown joint name,
@@ -263,7 +273,7 @@ def read_joint_states(source: Path | str, frame_stems: Sequence[str], *,
         table_names, where = None, [str(p) for p in files]
     elif source.suffix in (".csv", ".parquet"):
         table = read_joint_table(source, column=column, joint_names=None if column else (
-            joint_names or known_joints))
+            joint_names or known_joints), episode_index=episode_index)
         picked = _table_rows(table, frame_stems, match, tolerance_s)
         rows = [table.values[r] for r in picked]
         table_names, where = table.names, [f"{source}: row {r}" for r in picked]

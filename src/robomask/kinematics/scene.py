@@ -158,12 +158,18 @@ def open_scene_render(config: Config, scene: Scene, frames: FrameSource | None =
                        package_root=kin.package_root and expand(kin.package_root, scene,
                                                                 "package_root"),
                        max_faces=kin.mesh_faces)
+    source, column = kin.joint_states, kin.joint_states_column
+    if source is None and scene.episode is not None:  # the LeRobot episode's own rows
+        source, column = str(scene.episode.data_path), column or "observation.state"
+    if source is None:
+        raise KinematicsError("kinematics.joint_states: expected a folder or table of joint "
+                              "states, got none (only a LeRobot dataset has its own)")
     joints = read_joint_states(
-        expand(kin.joint_states, scene, "joint_states"), frames.stems,
+        expand(source, scene, "joint_states"), frames.stems,
         known_joints=robot.actuated if kin.joint_names is None else
         tuple(j.name for j in robot.joints), joint_names=kin.joint_names,
         match=kin.joint_states_match, tolerance_s=kin.timestamp_tolerance_s,
-        column=kin.joint_states_column)
+        column=column, episode_index=scene.episode.index if scene.episode else None)
     renderer = Renderer(robot, scene_camera(kin, scene, frames.size_wh))
     return SceneRender(renderer, joints, link_groups(config, kin, robot.link_names),
                        object_names(config))

@@ -14,11 +14,20 @@ GRIPPER_PROMPTS_FILE = "annotation_prompts_gripper_points.json"
 OUTPUT_KINDS = ("arm", "gripper", "export")
 
 
-class FrameOpener(Protocol):
-    """Opens the frames of a scene that is not a plain folder or video file (e.g. one
-    episode inside a LeRobot video)."""
+class Episode(Protocol):
+    """A scene stored inside a dataset's shared files (a LeRobot episode).
 
-    def open(self) -> FrameSource: ...
+    Attributes:
+        index: The dataset's episode_index.
+        data_path: The table holding the episode's rows (joint states, timestamps).
+    """
+
+    index: int
+    data_path: Path
+
+    def open(self) -> FrameSource:
+        """The episode's frames."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,7 @@ class Scene:
         camera_dir: Where the prompt files live (``.../cam_{camera}`` for the SPEC layout).
         output_dir: ``{export_base_dir}/{task_name}``.
         mask_naming: ``"index"`` or ``"source_stem"``.
-        episode: Opens the frames when they are a part of ``frames_path`` (LeRobot);
+        episode: The episode when the frames are a part of ``frames_path`` (LeRobot);
             None: ``frames_path`` is the whole video.
     """
 
@@ -41,7 +50,7 @@ class Scene:
     camera_dir: Path
     output_dir: Path
     mask_naming: str = "index"
-    episode: FrameOpener | None = None
+    episode: Episode | None = None
 
     @property
     def arm_prompts_path(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from robomask.errors import SceneError
 from robomask.io.frames import VideoFileFrames
@@ -65,9 +66,17 @@ class EpisodeFrames(VideoFileFrames):
 
 @dataclass(frozen=True)
 class EpisodeOpener:
-    """Opens an episode's frames (a picklable part of a :class:`~robomask.sources.Scene`)."""
+    """A LeRobot episode of a :class:`~robomask.sources.base.Scene` (picklable)."""
 
     files: EpisodeFiles
+
+    @property
+    def index(self) -> int:
+        return self.files.index
+
+    @property
+    def data_path(self) -> Path:
+        return self.files.data
 
     def open(self) -> EpisodeFrames:
         """Read the episode's frame_index and timestamp rows, then open its video.

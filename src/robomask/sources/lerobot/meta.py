@@ -13,6 +13,7 @@ from robomask.sources.lerobot.tables import read_table
 
 SUPPORTED_VERSIONS = ("v2.0", "v2.1", "v3.0")
 INFO_FILE = "meta/info.json"
+MASK_SUFFIX = ".robot_mask"  # robomask's mask video feature: {camera}.robot_mask
 
 
 @dataclass(frozen=True)
@@ -81,14 +82,16 @@ class LeRobotMeta:
         return [k for k, f in self.features.items() if f.get("dtype") == "video"]
 
     def camera(self, key: str | None) -> str:
-        """``key`` checked against the dataset's cameras; None picks the only one.
+        """``key`` checked against the dataset's cameras; None picks the only one (mask
+        videos of an earlier ``robomask export --format lerobot`` aside).
 
         Raises:
             SceneError: ``key`` is not a video feature (the message lists those there).
         """
         keys = self.video_keys
-        if key is None and len(keys) == 1:
-            return keys[0]
+        cameras = [k for k in keys if not k.endswith(MASK_SUFFIX)]
+        if key is None and len(cameras) == 1:
+            return cameras[0]
         if key not in keys:
             raise SceneError(f"{self.root / INFO_FILE}: dataset.camera: expected one of "
                              f"{', '.join(keys) or '(no video features)'}, "
