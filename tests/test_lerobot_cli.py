@@ -1,4 +1,4 @@
-"""Commands on LeRobot scenes: run, status, check and annotate's prompt paths."""
+"""Commands on LeRobot scenes: run, status, check, export and annotate's prompt paths."""
 
 from __future__ import annotations
 
@@ -67,6 +67,18 @@ def test_run_status_check_on_episodes_leave_the_dataset_untouched(lerobot_projec
     assert code == 0 and out.count("done") >= 6
     code, out = run_cli(["check", "-c", str(cfg_path), "--scenes", "episode_*"], capsys)
     assert code == 1 and "episode_000002" in out
+    code, out = run_cli(["export", "-c", str(cfg_path), "--format", "lerobot", "--scenes",
+                         "episode_00000[01]"], capsys)
+    assert code == 0 and "round-trip IoU >= 1.0000" in out
+    copy = cfg.output_dir / "exports" / "lerobot"
+    assert (copy / "videos/chunk-000/observation.images.cam.robot_mask/episode_000001.mp4"
+            ).is_file()
+    code, out = run_cli(["export", "-c", str(cfg_path), "--format", "lerobot", "--scenes",
+                         "episode_000000"], capsys)
+    assert code == 2 and "expected no dataset copy there" in out
+    code, out = run_cli(["export", "-c", str(cfg_path), "--format", "lerobot", "--scenes",
+                         "episode_*"], capsys)
+    assert code == 2 and "episode 2: expected its video file" in out
     assert snapshot(root) == before  # the dataset folder is never written to
 
 

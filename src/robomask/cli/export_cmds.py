@@ -42,11 +42,15 @@ def export(
     ] = None,
     fit: Annotated[str | None, typer.Option(
         help="propainter: pad (default) or crop frames to multiples of 8.")] = None,
+    in_place: Annotated[bool, typer.Option(
+        "--in-place", help="lerobot: add the mask feature to the dataset itself instead of "
+                           "a copy at --out.")] = False,
     jobs: CoresOption = None,
 ) -> None:
-    """Write the masks of the selected scenes as propainter, coco or davis datasets."""
+    """Write the masks of the selected scenes as propainter, coco, davis or lerobot data."""
     cfg = open_config(config)
-    params = {k: v for k, v in (("max_side", max_side), ("fit", fit)) if v is not None}
+    params = {k: v for k, v in (("max_side", max_side), ("fit", fit),
+                                ("in_place", in_place or None)) if v is not None}
     exporter = build_exporter(cfg, fmt, ExportOptions(out or default_out_dir(cfg, fmt), stage,
                                                       force, params, jobs))
     _run(exporter, select_scenes(cfg, scene_patterns(scene, scenes) or None))

@@ -27,6 +27,7 @@ from .base import Exporter, ExportOptions, SceneExport
 FORMATS: dict[str, str] = {
     "coco": "robomask.export.coco:CocoExporter",
     "davis": "robomask.export.davis:DavisExporter",
+    "lerobot": "robomask.export.lerobot:LeRobotExporter",
     "propainter": "robomask.export.propainter:ProPainterExporter",
 }
 

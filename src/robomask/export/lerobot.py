@@ -24,6 +24,7 @@ from pathlib import Path
 
 from robomask.config import Config
 from robomask.errors import ExportError
+from robomask.export.base import Exporter, SceneExport
 from robomask.export.lerobot_video import (
     CODEC,
     PIX_FMT,
@@ -83,6 +84,51 @@ class LeRobotExport:
     @property
     def max_time_error_s(self) -> float:
         return max((v.check.max_time_error_s for v in self.videos), default=0.0)
+
+
+class LeRobotExporter(Exporter):
+    """``--format lerobot``: the whole dataset at once (a v3.0 video holds several
+    episodes), so :meth:`run` replaces the per-scene loop of :class:`Exporter`.
+
+    Params:
+        in_place: Write into the dataset itself instead of a copy at ``out_dir``.
+    """
+
+    name = "lerobot"
+    stages = ("export", "arm", "gripper")
+    params = ("in_place",)
+    result: LeRobotExport | None = None
+
+    def targets(self, scene: Scene) -> list[Path]:
+        return [self.options.out_dir]
+
+    def write_scene(self, scene: Scene, staged: list[Path],
+                    on_progress: ProgressCallback | None) -> int:
+        raise ExportError("--format lerobot: expected the whole dataset exported at once "
+                          "(LeRobotExporter.run), got one scene")
+
+    def run(self, scenes: Sequence[Scene],
+            on_progress: ProgressCallback | None = None) -> list[SceneExport]:
+        """Export every episode of ``scenes``; one :class:`SceneExport` per mask video."""
+        self.result = export_lerobot(
+            self.config, scenes, self.options.out_dir,
+            in_place=bool(self.options.params.get("in_place")), stage=self.stage,
+            force=self.options.force, on_progress=on_progress)
+        r = self.result
+        share = r.seconds / max(r.frames, 1)
+        return [SceneExport(", ".join(scene_name(e) for e in v.episodes), (r.dataset / v.path,),
+                            v.check.frames, v.check.frames * share) for v in r.videos]
+
+    def next_steps(self, results: Sequence[SceneExport]) -> list[str]:
+        r = self.result
+        if r is None:
+            return []
+        return [f"dataset: {r.dataset} with video feature '{r.feature}': {r.frames} mask "
+                f"frames, {r.bytes_per_frame:.0f} bytes/frame, round-trip IoU >= "
+                f"{r.min_iou:.4f} (threshold 127), timestamps within "
+                f"{r.max_time_error_s * 1e6:.0f} us",
+                f"load it: LeRobotDataset(repo_id, root='{r.dataset}') -> "
+                f"item['{r.feature}']"]
 
 
 def export_lerobot(config: Config, scenes: Sequence[Scene], out_dir: Path | None, *,
