@@ -203,6 +203,24 @@ def test_early_stop_drains_the_stream(make_scene) -> None:
             session.remove_object(7)
 
 
+def test_session_closed_while_a_stream_is_pending(make_scene) -> None:
+    """Several GPUs: a session closed with its stream left open is closed by the next
+    request, after the stream is drained (the workers' barrier)."""
+    sc = make_scene(num_frames=6)
+    frames = open_frames(sc.frames_dir)
+    pred = StandInPredictor(world_size=2)
+    with _backend(sc.config, pred) as backend:
+        with backend.open_session(frames) as first:
+            first.add_text(0, "robot")
+            next(first.propagate(direction="forward"))
+        assert first.session_id in StandInPredictor._ALL_INFERENCE_STATES  # not yet
+        with backend.open_session(frames) as second:
+            assert first.session_id not in StandInPredictor._ALL_INFERENCE_STATES
+            assert pred.streams_drained == 1
+            second.add_text(0, "robot")
+            assert len(list(second.propagate(direction="forward"))) == 6
+
+
 def test_ctrl_c_closes_and_a_second_run_works(make_scene) -> None:
     sc = make_scene(num_frames=4)
     frames = open_frames(sc.frames_dir)

@@ -38,14 +38,10 @@ The predictor (``build_sam3_video_predictor``) is built once per stage on the GP
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import signal
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
-from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -53,6 +49,7 @@ import numpy as np
 
 from robomask._optional import available, import_problem, require
 from robomask.backends.base import Backend, Capabilities, VideoSession
+from robomask.backends.sam3_predictor import BPE_HINT, BPE_NAME, find_bpe, shutdown_predictor
 from robomask.backends.torch_device import cuda_problem, gpu_indices, release_memory
 from robomask.config import Config, Stage
 from robomask.errors import BackendError, SessionError
@@ -62,45 +59,10 @@ from robomask.masks import FrameMasks
 
 log = logging.getLogger(__name__)
 
-BPE_NAME = "bpe_simple_vocab_16e6.txt.gz"
-BPE_HINT = (f"get {BPE_NAME} (sam3 GitHub repository, sam3/assets/) and set sam3_bpe_path")
 PredictorFactory = Callable[[], Any]
 # The module build() imports: its import chain is what has to work (sam3 0.1.4's
 # sam3/model/sam3_video_predictor.py imports psutil, which sam3's metadata omits).
 BUILDER_MODULE = "sam3.model_builder"
-
-
-def find_bpe(configured: Path | None) -> Path:
-    """The BPE vocabulary: ``sam3_bpe_path`` if set, else the first installed copy.
-
-    The 0.1.4 wheel does not ship ``sam3/assets/bpe_simple_vocab_16e6.txt.gz``; open_clip
-    and a source checkout of sam3 do, so installed distributions are searched.
-
-    Raises:
-        BackendError: The configured file is missing, or no copy is installed.
-    """
-    if configured is not None:
-        path = Path(configured).expanduser()
-        if not path.is_file():
-            raise BackendError(f"config key 'sam3_bpe_path': expected the file {BPE_NAME}, "
-                               f"got nothing at {path}", hint=BPE_HINT)
-        return path
-    found = installed_bpe()
-    if found is None:
-        raise BackendError(f"sam3 backend: expected {BPE_NAME} (sam3_bpe_path or an installed "
-                           "package), got none", hint=BPE_HINT)
-    return found
-
-
-def installed_bpe() -> Path | None:
-    """First ``bpe_simple_vocab_16e6.txt.gz`` among the installed distributions' files."""
-    for dist in metadata.distributions():
-        for file in dist.files or ():
-            if file.name == BPE_NAME:
-                path = Path(str(dist.locate_file(file)))
-                if path.is_file():
-                    return path
-    return None
 
 
 def diagnose(config: Config | None) -> list[tuple[str, str]]:
@@ -252,45 +214,6 @@ class Sam3Backend(Backend):
         shutdown_predictor(predictor, self.shutdown_timeout_s)
         del predictor
         release_memory()
-
-
-def shutdown_predictor(predictor: Any, timeout_s: float) -> None:
-    """``predictor.shutdown()`` with a time limit, then clean up whatever it left.
-
-    sam3 0.1.4's shutdown waits without a limit for each worker's acknowledgement; a
-    worker that died (Ctrl-C reaches the whole process group) never sends one.
-    """
-    done = threading.Event()
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            predictor.shutdown()
-        except BaseException as exc:  # reported below; the thread must not die silently
-            failure.append(exc)
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="sam3-shutdown", daemon=True).start()
-    if done.wait(timeout_s) and not failure:
-        return
-    log.warning("sam3 predictor shutdown %s; stopping its worker processes",
-                f"failed: {failure[0]!r}" if failure else f"took over {timeout_s:g} s")
-    for pid in dict(getattr(predictor, "worker_pids", None) or {}).values():
-        _kill(pid)
-    if available("torch"):
-        import torch.distributed as dist
-
-        if dist.is_available() and dist.is_initialized():
-            dist.destroy_process_group()
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except (ProcessLookupError, ChildProcessError):
-        pass
 
 
 class Sam3Session(VideoSession):
