@@ -149,6 +149,20 @@ def test_mp4_length_size_and_random_access(tmp_path):
     frames.close()
 
 
+def test_mp4_forward_jump_seeks_instead_of_decoding_every_frame_between(tmp_path):
+    path = tmp_path / "color.mp4"
+    write_mp4(path, 20, gop=5)
+    frames = VideoFileFrames(path)
+    frames[1]
+    seeks, seek = [], frames._seek
+    frames._seek = lambda i: (seeks.append(i), seek(i))[1]
+    assert abs(grey(frames[17]) - 190) < 5  # keyframe 15 is ahead of the decoder: seek
+    assert abs(grey(frames[18]) - 200) < 5  # next frame: decode on
+    assert abs(grey(frames[19]) - 210) < 5
+    assert seeks == [17]
+    frames.close()
+
+
 def test_unreadable_mp4(tmp_path):
     bad = tmp_path / "color.mp4"
     bad.write_bytes(b"not a video at all")

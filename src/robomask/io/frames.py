@@ -224,13 +224,17 @@ class VideoFileFrames:
     def describe(self, frame_index: int) -> str:
         return f"{self.path} (frame {frame_index})"
 
+    def _keyframe_before(self, frame_index: int) -> int:
+        """The last keyframe at or before ``frame_index`` (0 when there is none)."""
+        pos = bisect.bisect_right(self._keyframes, frame_index) - 1
+        return self._keyframes[pos] if pos >= 0 else 0
+
     def _seek(self, frame_index: int) -> None:
         """Position the decoder at the keyframe at or before ``frame_index``."""
         self.close()
         self._container = self._av.open(str(self.path))
         stream = self._container.streams.video[0]
-        pos = bisect.bisect_right(self._keyframes, frame_index) - 1
-        key = self._keyframes[pos] if pos >= 0 else 0
+        key = self._keyframe_before(frame_index)
         if self._pts is not None and (key > 0 or self._pts[0] > 0):
             # Backward: the keyframe at or before; frames before pts[0] are skipped below.
             self._container.seek(self._pts[key], stream=stream, backward=True, any_frame=False)
@@ -255,8 +259,9 @@ class VideoFileFrames:
         if frame_index in self._cache:
             self._cache.move_to_end(frame_index)
             return self._cache[frame_index]
-        if self._decoder is None or not self._next_index <= frame_index:
-            self._seek(frame_index)
+        if (self._decoder is None or frame_index < self._next_index
+                or self._keyframe_before(frame_index) > self._next_index):
+            self._seek(frame_index)  # backwards, or a keyframe closer than decoding on
         while True:
             item = next(self._decoder, None)  # type: ignore[arg-type]
             if isinstance(item, Damage):
