@@ -3,16 +3,19 @@
 A stand-in backend spends a fixed time per frame (38 ms: SAM3 on an H100, one object;
 10 ms: a fast model) and yields masks shaped like an arm with its cable (arm session)
 and two gripper fingers (gripper session) at 1280x720. It reads each frame from the
-session's frame source, as a real backend does, and counts the time of its model
-steps. Each ``robomask run`` (arm, gripper, merge) runs in its own process; the parent
-times the whole process and reads its peak RSS (``ru_maxrss`` from ``wait4``).
+session's frame source, as a real backend does. Model time is the fixed time times the
+model steps taken (clicks and frames); a step that overran it (drawing the masks while
+robomask's threads held the GIL) counts as robomask's overhead. Each ``robomask run``
+(arm, gripper, merge) runs in its own process; the parent times the whole process and
+reads its peak RSS (``ru_maxrss`` from ``wait4``).
 
     overhead share = (whole-process wall time - model time) / whole-process wall time
 
 Frames are the real 1280x720 robot PNGs of /work/shared/data/robot_frames when present
 (else rendered ones), hard-linked under every frame name: decoding costs what a real
-frame costs without filling the disk. ``--src DIR`` runs robomask from another checkout
-(e.g. an older commit) for A/B pairs; pairs run alternately.
+frame costs without filling the disk. ``--src DIR ...`` runs robomask from other
+checkouts too (e.g. an older commit) for A/B pairs, which run alternately; the peak
+RSS runs at other lengths use the first ``--src``.
 
 Usage:
     python benchmarks/pipeline_overhead.py [--frames 1000] [--model-ms 38 10]
@@ -46,7 +49,6 @@ REAL_FRAMES = Path("/work/shared/data/robot_frames")
 
 def build_scene(root: Path, num_frames: int) -> Path:
     """Frames, prompt files and a config for the stand-in; returns the config path."""
-    from robomask.config import render_template
     from robomask.prompts import ARM_KEY, LEFT_KEY, RIGHT_KEY, PromptEntry, PromptSet, write_prompts
 
     cam = root / "data" / TASK / "train" / SCENE / "cam_105422061350"
@@ -68,10 +70,9 @@ def build_scene(root: Path, num_frames: int) -> Path:
     grip.entries[RIGHT_KEY] = [PromptEntry(0, 3, ((760.0, 300.0),), (1,))]
     write_prompts(cam / "annotation_prompts_arm_points.json", arm)
     write_prompts(cam / "annotation_prompts_gripper_points.json", grip)
-    config = root / "mask_config.yaml"
-    config.write_text(render_template(task_name=TASK, scene_name=SCENE,
-                                      data_base_dir=str(root / "data"),
-                                      export_base_dir=str(root / "masks"), backend="standin"))
+    config = root / "mask_config.yaml"  # the keys it needs only, so older checkouts read it
+    config.write_text(f"task_name: {TASK}\nscene_name: {SCENE}\ndata_base_dir: {root / 'data'}\n"
+                      f"export_base_dir: {root / 'masks'}\nbackend: standin\n")
     return config
 
 
@@ -105,7 +106,7 @@ def child(config: Path, model_ms: float, model_log: Path) -> None:
             left_s = t0 + self.backend.seconds - time.perf_counter()
             if left_s > 0:
                 time.sleep(left_s)
-            self.backend.model_s += time.perf_counter() - t0
+            self.backend.model_s += self.backend.seconds  # what the model alone would take
             return fm
 
         def _add_clicks(self, frame_index, obj_id, points_xy, labels) -> FrameMasks:
@@ -194,7 +195,7 @@ def main() -> None:
           f"{platform.python_version()}, opencv {cv2.__version__}; load average "
           f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; frames: "
           f"{'robot_frames PNGs' if REAL_FRAMES.is_dir() else 'rendered PNGs'} "
-          f"{SIZE_WH[0]}x{SIZE_WH[1]}")
+          f"{SIZE_WH[0]}x{SIZE_WH[1]}", flush=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         configs = {n: build_scene(Path(tmp) / f"n{n}", n)
                    for n in {args.frames, *args.rss_frames}}
@@ -209,13 +210,12 @@ def main() -> None:
                       f"model {med['model']:.1f} s, overhead share {100 * med['share']:.1f} % "
                       f"(arm {med['arm']:.1f} s, gripper {med['gripper']:.1f} s, merge "
                       f"{med['export']:.1f} s; median of {len(rs)}), peak RSS "
-                      f"{med['rss_mib']:.0f} MiB")
-        for n in args.rss_frames:
-            for src in args.src:
-                r = run_once(configs[n], args.rss_model_ms, src)
-                print(f"[{args.rss_model_ms:g} ms/frame, {n} frames, {src}] peak RSS "
-                      f"{r['rss_mib']:.0f} MiB, wall {r['wall']:.1f} s, overhead share "
-                      f"{100 * r['share']:.1f} %")
+                      f"{med['rss_mib']:.0f} MiB", flush=True)
+        for n in args.rss_frames:  # the first --src only
+            r = run_once(configs[n], args.rss_model_ms, args.src[0])
+            print(f"[{args.rss_model_ms:g} ms/frame, {n} frames, {args.src[0]}] peak RSS "
+                  f"{r['rss_mib']:.0f} MiB, wall {r['wall']:.1f} s, overhead share "
+                  f"{100 * r['share']:.1f} %", flush=True)
 
 
 if __name__ == "__main__":

@@ -108,3 +108,25 @@ def test_a_failed_write_stops_the_session_with_one_line_and_leaves_it_interrupte
     assert StageState(s.state_dir, "arm").read()["status"] == "running"
     assert not [p for p in s.mask_dir("arm").iterdir() if p.name.endswith(".tmp")]
     assert not [t for t in threading.enumerate() if t.name.startswith("robomask-")]
+
+
+def test_an_interrupted_session_leaves_whole_files_and_resumes_to_the_same_bytes(make_scene):
+    sc = make_scene(num_frames=30, with_ckpt=False)
+    s = get_scene(sc.config, sc.name)
+    folder = s.mask_dir("arm")
+    run_session("arm", s, sc.config, ScriptedBackend())
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    csv = (s.state_dir / "arm_objects.csv").read_bytes()
+
+    def stop_at_ten(update):
+        if update.done == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_session("arm", s, sc.config, ScriptedBackend(), force=True, on_progress=stop_at_ten)
+    assert StageState(s.state_dir, "arm").read()["status"] == "running"
+    assert all(p.suffix == ".png" and p.read_bytes() == before[p.name] for p in folder.iterdir())
+    resumed = run_session("arm", s, sc.config, ScriptedBackend())
+    assert not resumed.skipped
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert (s.state_dir / "arm_objects.csv").read_bytes() == csv
