@@ -201,13 +201,15 @@ def cli_peak_rss(config_path: Path, scene_name: str, num_frames: int) -> tuple[f
     return usage.ru_maxrss / 1024, num_frames / seconds
 
 
-def _wall(cmd: list[str]) -> float:
-    """Wall seconds of one whole process."""
+def _wall_and_cpu(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, user + system CPU seconds) of one whole process and its threads."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if proc.returncode != 0:
-        raise SystemExit(f"{cmd[:3]} failed: {proc.stderr.decode()[-2000:]}")
-    return time.perf_counter() - t0
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd[:3]} failed: {proc.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def whole_process(root: Path, num_frames: int, radius: int, repeats: int) -> None:
@@ -234,18 +236,20 @@ def whole_process(root: Path, num_frames: int, radius: int, repeats: int) -> Non
     cases = {"one core": (pin + nb_cmd, pin + rm_cmd + ["--jobs", "1"]),
              "every core": (nb_cmd, rm_cmd)}
     print(f"whole processes, {num_frames} frames, notebook-written checkpoints, radius "
-          f"{radius}; load average before: {os.getloadavg()[0]:.1f}")
+          f"{radius}; load average before: {os.getloadavg()[0]:.1f}", flush=True)
     for label, (nb, rm) in cases.items():
-        nb_s, rm_s = [], []
+        nb_s: list[tuple[float, float]] = []
+        rm_s: list[tuple[float, float]] = []
         for k in range(repeats):  # alternate which goes first, so load hits both alike
             pair = [(nb, nb_s), (rm, rm_s)] if k % 2 == 0 else [(rm, rm_s), (nb, nb_s)]
             for cmd, out in pair:
-                out.append(_wall(cmd))
-        nb_med, rm_med = statistics.median(nb_s), statistics.median(rm_s)
-        print(f"[{label}] notebook loop {nb_med:.2f} s, robomask merge {rm_med:.2f} s "
-              f"(medians of {repeats}; robomask {min(rm_s):.2f}-{max(rm_s):.2f}) -> "
-              f"{nb_med / rm_med:.2f}x | identical pixels: "
-              f"{same_pixels(masks / name, notebook_out, num_frames)}")
+                out.append(_wall_and_cpu(cmd))
+        nb_w, rm_w = (statistics.median(w for w, _ in xs) for xs in (nb_s, rm_s))
+        nb_c, rm_c = (statistics.median(c for _, c in xs) for xs in (nb_s, rm_s))
+        print(f"[{label}] wall: notebook loop {nb_w:.2f} s, robomask merge {rm_w:.2f} s -> "
+              f"{nb_w / rm_w:.2f}x | CPU (user+sys): notebook {nb_c:.2f} s, robomask "
+              f"{rm_c:.2f} s -> {nb_c / rm_c:.2f}x (medians of {repeats}) | identical pixels: "
+              f"{same_pixels(masks / name, notebook_out, num_frames)}", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
