@@ -6,9 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
+from cli_run import assert_user_error, run_cli, wide_console  # noqa: F401
 from conftest import write_config
-from robomask.cli import common
-from robomask.cli.main import main
 from robomask.errors import ExportError
 from robomask.export.depth import scene_intrinsics
 from robomask.export.pointcloud import near_robot
@@ -18,31 +17,9 @@ from robomask.scenes import scene as get_scene
 K = [[80.0, 0.0, 47.5], [0.0, 80.0, 31.5], [0.0, 0.0, 1.0]]
 
 
-@pytest.fixture(autouse=True)
-def wide_console(monkeypatch):
-    for console in (common.console, common.err_console):
-        monkeypatch.setattr(console, "width", 2000)
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    captured = capsys.readouterr()
-    out = captured.out + captured.err
-    assert "Traceback" not in out, out
-    return exc.value.code, out
-
-
 def depth_cmd(sc, capsys, *extra: str) -> tuple[int, str]:
     return run_cli(["depth", "--config", str(sc.config_path), "--scene", sc.name, *extra],
                    capsys)
-
-
-def assert_user_error(code: int, out: str, *culprits: str) -> None:
-    assert code == 2, out
-    line = next(ln for ln in out.splitlines() if ln.startswith("error:"))
-    for c in culprits:
-        assert c in line, f"{c!r} not in {line!r}"
 
 
 def depth_scene(make_scene, **values):

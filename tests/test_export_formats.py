@@ -10,28 +10,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cli_run import assert_user_error, run_cli, wide_console  # noqa: F401
 from conftest import spec_export
-from robomask.cli import common
-from robomask.cli.main import main
 from robomask.io.objstats import stats_of, write_object_stats
 from robomask.masks import FrameMasks
 from robomask.pipeline.merge import merge_scene
 from robomask.scenes import scene as get_scene
-
-
-@pytest.fixture(autouse=True)
-def wide_console(monkeypatch):
-    for console in (common.console, common.err_console):
-        monkeypatch.setattr(console, "width", 2000)
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    captured = capsys.readouterr()
-    out = captured.out + captured.err
-    assert "Traceback" not in out, out
-    return exc.value.code, out
 
 
 def export(sc, capsys, fmt: str, *extra: str) -> tuple[int, str]:
@@ -125,6 +109,30 @@ def test_propainter_copies_frames_that_need_no_change(make_scene, capsys):
         assert (frames / f"{i:05d}.png").read_bytes() == src.read_bytes()
 
 
+def test_propainter_and_coco_from_an_mp4_scene(make_scene, capsys):
+    from pycocotools.coco import COCO
+
+    from test_frames import grey, write_mp4
+
+    sc = make_scene(size_wh=(96, 64), num_frames=12)
+    merged_masks = merged(sc)[:12]
+    for f in sc.frames_dir.iterdir():
+        f.unlink()
+    sc.frames_dir.rmdir()
+    write_mp4(sc.camera_dir / "color.mp4", 12, (96, 64))
+    assert export(sc, capsys, "propainter", "--jobs", "2")[0] == 0
+    root = sc.out_dir / "exports" / "propainter" / sc.name
+    for i in (0, 7, 11):
+        frame = np.asarray(Image.open(root / "frames" / f"{i:05d}.png"))
+        assert abs(grey(frame) - (10 * i + 20)) <= 2  # frame i, decoded in order
+        np.testing.assert_array_equal(
+            np.asarray(Image.open(root / "masks" / f"{i:05d}.png")) == 255, merged_masks[i])
+    assert export(sc, capsys, "coco")[0] == 0
+    coco = COCO(str(sc.out_dir / "exports" / "coco" / f"{sc.name}.json"))
+    img = coco.loadImgs(8)[0]
+    assert img["file_name"].endswith("color.mp4") and img["frame_index"] == 7
+
+
 # --- coco -----------------------------------------------------------------------------
 
 def test_coco_per_object_rle_decodes_with_pycocotools(make_scene, capsys):
@@ -206,13 +214,6 @@ def test_davis_without_stats_splits_grippers_by_image_half(make_scene, capsys):
 
 
 # --- bad input ------------------------------------------------------------------------
-
-def assert_user_error(code: int, out: str, *culprits: str) -> None:
-    assert code == 2, out
-    line = next(ln for ln in out.splitlines() if ln.startswith("error:"))
-    for c in culprits:
-        assert c in line, f"{c!r} not in {line!r}"
-
 
 def test_existing_target_needs_force(make_scene, capsys):
     sc = make_scene()
