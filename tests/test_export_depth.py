@@ -155,3 +155,34 @@ def test_ply_without_intrinsics_and_near_robot_without_kinematics(make_scene, ca
     assert_user_error(*depth_cmd(sc, capsys, "--near-robot", "0.02"), "--near-robot",
                       "kinematics")
     assert not (sc.out_dir / f"{sc.name}_depth_masked").exists()
+
+
+def test_near_robot_end_to_end_with_the_rendered_arm(tmp_path, capsys):
+    pytest.importorskip("yourdfpy")
+    from tests.kin_robot import make_kin_scene
+
+    from robomask.io.maskstore import MaskStore
+    from robomask.kinematics import open_scene_render
+
+    cfg, path = make_kin_scene(tmp_path)
+    sc = get_scene(cfg, "scene_0001")
+    frames = sc.frames()
+    store = MaskStore(sc.mask_dir("export"), size_wh=frames.size_wh, stems=frames.stems)
+    w, h = frames.size_wh
+    for i in range(len(frames)):
+        store.write(i, np.zeros((h, w), bool))    # nothing segmented: only the render counts
+    robot = open_scene_render(cfg, sc, frames).frame_masks(0).union(cfg.arm_ids)
+    band = cv2.dilate(robot.view(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~robot
+    depth = np.full((h, w), 1500, np.uint16)   # a wall 1.5 m away
+    depth[robot] = 900                          # the arm
+    depth[band] = 905                           # 5 mm behind it, up to 2 px off the render
+    (sc.camera_dir / "depth").mkdir()
+    for stem in frames.stems:
+        cv2.imwrite(str(sc.camera_dir / "depth" / f"{stem}.png"), depth)
+    code, out = run_cli(["depth", "--config", str(path), "--near-robot", "0.02"], capsys)
+    assert code == 0, out
+    got = cv2.imread(str(sc.output_dir / "scene_0001_depth_masked" / f"{frames.stems[0]}.png"),
+                     cv2.IMREAD_UNCHANGED)
+    assert robot.any() and band.any()
+    assert not got[robot | band].any()
+    assert (got[~(robot | band)] == 1500).all()
