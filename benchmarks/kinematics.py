@@ -6,7 +6,8 @@ the arm, 0/255), joint_states/joint_state_N.npy, camera_info.yaml, HT_hydra_robu
 meshes. It is laid out as a robomask scene in a temporary folder (links, no copies of
 frames) with a ``kinematics:`` section, and measured:
 
-1. render IoU: the render of every frame against its SAM2 mask (mesh_faces 800 and 3000);
+1. render IoU: the render of every frame against its SAM2 mask (mesh_faces 800 and 3000),
+   and with ``refine_px`` 2 and 4 (the outline moved onto image edges, GrabCut in a band);
 2. render speed: labels of the 7-link arm (8 meshed links) at 1280x720 on one core
    (``cv2.setNumThreads(1)``, BLAS pinned to one thread), 100 renders: frames per
    second of the process's CPU time (the figure for one core) and of wall time (lower
@@ -47,6 +48,7 @@ import numpy as np  # noqa: E402
 from robomask.config import load_config, render_template  # noqa: E402
 from robomask.kinematics import open_scene_render  # noqa: E402
 from robomask.kinematics.calibrate import pose_delta, refine_pose  # noqa: E402
+from robomask.kinematics.refine import refine_objects  # noqa: E402
 from robomask.masks import mask_iou  # noqa: E402
 from robomask.pipeline.runner import Pipeline  # noqa: E402
 from robomask.report.overlay import draw_label, draw_overlay  # noqa: E402
@@ -93,6 +95,19 @@ def render_iou(config_path: Path, gt: list[np.ndarray]
     for k in range(100):
         sr.labels(k % len(gt))
     return ious, 100 / (time.process_time() - c0), 100 / (time.perf_counter() - t0)
+
+
+def refined_iou(config_path: Path, gt: list[np.ndarray], radius_px: int
+                ) -> tuple[float, float]:
+    """Mean IoU of the refined render and seconds per frame."""
+    cfg = load_config(config_path)
+    sc = scene(cfg, "scene_xarm")
+    sr, frames = open_scene_render(cfg, sc), sc.frames()
+    t0, ious = time.perf_counter(), []
+    for i in range(len(gt)):
+        masks = refine_objects(frames[i], sr.frame_masks(i).masks, radius_px)
+        ious.append(mask_iou(masks[cfg.arm_obj_id], gt[i]))
+    return float(np.mean(ious)), (time.perf_counter() - t0) / len(gt)
 
 
 def zero_click(config_path: Path, gt: list[np.ndarray]) -> tuple[list[float], float]:
@@ -160,6 +175,9 @@ def main() -> None:
             print(f"render, mesh_faces {faces}: IoU mean {np.mean(ious):.3f} (min "
                   f"{min(ious):.3f}, max {max(ious):.3f}); {cpu_fps:.1f} frames per CPU "
                   f"second on one core ({wall_fps:.1f} frames/s wall)")
+        for radius in (2, 4):
+            iou, per_frame = refined_iou(Path(tmp) / "f800" / "mask_config.yaml", gt, radius)
+            print(f"render + refine_px {radius}: IoU mean {iou:.3f}; {per_frame:.2f} s/frame")
         ious, seconds = zero_click(make_scene(args.data, Path(tmp) / "zc", 800, "prompts"), gt)
         print(f"zero-click arm session (opencv, kinematic prompts): IoU mean "
               f"{np.mean(ious):.3f} (min {min(ious):.3f}); {seconds:.1f} s incl. prompts")

@@ -86,3 +86,14 @@ def test_report_flags_frames_where_mask_and_render_part(tmp_path, capsys):
                         capsys)
     page = (cfg.output_dir / "qa_report" / f"{demo.scene}.html").read_text()
     assert "Session masks vs kinematic render" in page and "render_mismatch" in page
+
+
+def test_use_masks_with_edge_refinement_stays_on_the_robot(tmp_path, capsys):
+    demo = make_kinematic_scene(tmp_path, num_frames=4, size_wh=SIZE)
+    text = demo.config_path.read_text().replace('"use": "prompts"',
+                                                '"use": "masks", "refine_px": 3')
+    demo.config_path.write_text(text)
+    code, out = run_cli(["run", "--config", str(demo.config_path), "--scene", demo.scene],
+                        capsys)
+    assert code == 0, out
+    assert _iou(demo, "arm") > 0.95 and _iou(demo, "gripper") > 0.9

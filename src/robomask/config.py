@@ -86,6 +86,9 @@ class KinematicsConfig(BaseModel):
     use: KinematicsUse = Field(
         "prompts", description="prompts (write click files from the render) | masks (the "
         "render is the session result) | check (report only)")
+    refine_px: int = Field(
+        0, ge=0, le=50, description="masks: move the rendered outline onto image edges by at "
+        "most this many pixels (GrabCut in a band); 0 = off")
     keyframe_every: int = Field(
         30, ge=1, description="prompts: a keyframe at least every N frames (more where the "
         "render changes)")

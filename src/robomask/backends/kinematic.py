@@ -1,5 +1,7 @@
 """The ``kinematic`` backend: session results are the robot rendered from its URDF, joint
-angles and camera (the config's ``kinematics`` section); no model, no prompts.
+angles and camera (the config's ``kinematics`` section); no model, no prompts. With
+``kinematics.refine_px`` > 0 each frame's outline is moved onto the image's edges by at
+most that many pixels (:mod:`robomask.kinematics.refine`).
 
 The scene is found from the frames' location (``.../{scene}/cam_{camera}/color``), so
 ``{scene_dir}``/``{cam_dir}`` placeholders resolve as for every other command.
@@ -16,6 +18,7 @@ from robomask.config import Config, Stage
 from robomask.errors import BackendError
 from robomask.io.frames import FrameSource
 from robomask.kinematics import SceneRender, open_scene_render
+from robomask.kinematics.refine import refine_objects
 from robomask.masks import FrameMasks
 from robomask.scenes import Scene
 
@@ -28,9 +31,10 @@ class KinematicSession(VideoSession):
 
     backend_name = "kinematic"
 
-    def __init__(self, frames: FrameSource, render: SceneRender) -> None:
+    def __init__(self, frames: FrameSource, render: SceneRender, refine_px: int = 0) -> None:
         super().__init__(frames, CAPABILITIES)
         self._render = render
+        self._refine_px = refine_px
 
     def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
                     labels: np.ndarray) -> FrameMasks:
@@ -40,7 +44,11 @@ class KinematicSession(VideoSession):
         order = (range(start_frame_index, -1, -1) if reverse
                  else range(start_frame_index, self.num_frames))
         for i in order:
-            yield self._render.frame_masks(i)
+            fm = self._render.frame_masks(i)
+            if self._refine_px:
+                fm = FrameMasks(i, fm.size_wh,
+                                refine_objects(self.frames[i], fm.masks, self._refine_px))
+            yield fm
 
     def _remove_object(self, obj_id: int) -> None:
         """Nothing to forget: objects come from the config's link groups."""
@@ -67,7 +75,7 @@ class KinematicBackend(Backend):
                       self.config.mask_naming)
         render = open_scene_render(self.config, scene, frames)
         render.check_visible()
-        return KinematicSession(frames, render)
+        return KinematicSession(frames, render, self.config.kinematics.refine_px)
 
 
 def build(config: Config, stage: Stage) -> Backend:
