@@ -287,6 +287,25 @@ def test_frame_count_mismatch_is_an_error(make_scene) -> None:
     assert _kinds(pred)[-1] == "close_session"
 
 
+def test_lerobot_v3_episode_gets_a_folder_of_its_own(make_scene, tmp_path) -> None:
+    """A v3.0 video holds several episodes: sam3 must not read the whole file."""
+    from lerobot_data import make_v21, make_v30
+    from robomask.config import config_from_dict
+    from robomask.scenes import scene
+
+    for make, name, n, whole in ((make_v30, "v3", 9, False), (make_v21, "v2", 9, True)):
+        root = make(tmp_path / name, {0: 7, 1: 9})
+        cfg = config_from_dict({"export_base_dir": str(tmp_path / "out"),
+                                "dataset": {"format": "lerobot", "root": str(root)}})
+        frames = scene(cfg, "episode_000001").frames()
+        assert frames.covers_file is whole
+        pred = StandInPredictor()
+        if not whole:
+            with _backend(make_scene().config, pred) as backend:
+                backend.open_session(frames).close()
+            assert pred.model.init_state_calls[-1]["num_frames"] == n
+
+
 def test_bpe_lookup(tmp_path: Path) -> None:
     with pytest.raises(BackendError, match="sam3_bpe_path.*got nothing"):
         find_bpe(tmp_path / BPE_NAME)

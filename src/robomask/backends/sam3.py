@@ -225,9 +225,10 @@ class Sam3Session(VideoSession):
         super().__init__(frames, backend.capabilities)
         self.backend = backend
         self.text_frame_index: int | None = None  # frame of the user's text prompt
-        # sam3 reads a whole folder or video file: a window gets a folder of its own.
-        self.window_dir = Path(tempfile.mkdtemp(prefix="robomask-sam3-")) \
-            if isinstance(frames, FrameWindow) else None
+        # sam3 reads a whole folder or video file: a window, or an episode that is a part
+        # of its video file (LeRobot v3.0), gets a folder of its own.
+        part = isinstance(frames, FrameWindow) or not getattr(frames, "covers_file", True)
+        self.window_dir = Path(tempfile.mkdtemp(prefix="robomask-sam3-")) if part else None
         resource = frames.path if self.window_dir is None else \
             frames_to_folder(frames, self.window_dir)
         try:

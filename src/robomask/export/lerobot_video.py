@@ -43,7 +43,8 @@ class RoundTrip:
 
 
 def encode_masks(path: Path, masks: Iterable[np.ndarray], times_s: Sequence[float],
-                 fps: float, size_wh: tuple[int, int]) -> int:
+                 fps: float, size_wh: tuple[int, int], *, encoder: str = ENCODER,
+                 options: dict[str, str] | None = None) -> int:
     """Encode bool (height, width) masks as a grayscale mp4, frame k at ``times_s[k]``.
 
     Args:
@@ -52,6 +53,8 @@ def encode_masks(path: Path, masks: Iterable[np.ndarray], times_s: Sequence[floa
         times_s: Presentation time of each frame in the file, seconds, increasing.
         fps: Nominal frame rate (container metadata).
         size_wh: (width, height) of the masks in pixels.
+        encoder: FFmpeg encoder (benchmarks/lerobot.py compares others).
+        options: Encoder options (default :data:`OPTIONS`).
 
     Returns:
         Bytes written.
@@ -60,10 +63,10 @@ def encode_masks(path: Path, masks: Iterable[np.ndarray], times_s: Sequence[floa
 
     w, h = size_wh
     with av.open(str(path), "w", format="mp4") as out:
-        stream = out.add_stream(ENCODER, rate=Fraction(fps).limit_denominator(1001))
+        stream = out.add_stream(encoder, rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = w, h, PIX_FMT
         stream.time_base = TIME_BASE
-        stream.options = dict(OPTIONS)
+        stream.options = dict(OPTIONS if options is None else options)
         for n, (mask, t) in enumerate(zip(masks, times_s, strict=True)):
             if mask.shape != (h, w):
                 raise ExportError(f"{path}: frame {n}: expected a {w}x{h} mask, got "

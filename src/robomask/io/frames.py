@@ -174,6 +174,7 @@ class VideoFileFrames:
     """
 
     CACHE_BYTES = 64 * 2**20
+    covers_file = True  # every frame of ``path`` (a subclass may read a part of the file)
 
     def __init__(self, path: Path) -> None:
         import av  # PyAV is a base dependency; imported here to keep start-up light

@@ -23,6 +23,8 @@ class EpisodeFrames(VideoFileFrames):
         timestamps: The parquet's ``timestamp`` of each frame, seconds from the episode's
             start.
         episode_index: The episode.
+        covers_file: True when the episode is the whole video file (v2.1); a model that
+            reads the file itself needs the frames elsewhere when False (v3.0).
 
     Raises:
         SceneError: The video has fewer frames in the span than the episode.
@@ -43,21 +45,25 @@ class EpisodeFrames(VideoFileFrames):
         if f.from_s > 0:
             container.seek(int(round(f.from_s / tb)), stream=stream, backward=True,
                            any_frame=False)
-        kept = []
+        kept, others = [], 0
         for p in container.demux(stream):
             if not p.size or p.pts is None:
                 continue
             t = float(p.pts * tb)
             if p.dts is not None and float(p.dts * tb) >= f.to_s + 1.0:
+                others += 1
                 break  # decode order runs at most a little ahead of presentation order
             if f.from_s - half <= t < f.to_s - half:
                 kept.append((p.pts, p.is_keyframe))
+            else:
+                others += 1
         kept.sort(key=lambda pk: pk[0])
         if len(kept) < f.length:
             end = "its end" if f.to_s == float("inf") else f"{f.to_s:.3f} s"
             raise SceneError(
                 f"{f.video}: episode {f.index}: expected {f.length} frames from "
                 f"{f.from_s:.3f} s to {end}, got {len(kept)} (video shorter than the episode)")
+        self.covers_file = not others and f.from_s <= half and len(kept) == f.length
         return kept[:f.length]
 
     def describe(self, frame_index: int) -> str:
