@@ -106,8 +106,9 @@ def test_v30_needs_every_episode_of_a_shared_file(tmp_path):
 def test_targets_force_in_place_and_missing_masks(tmp_path):
     root = make_v21(tmp_path / "ds", {0: 3, 1: 4})
     cfg = lerobot_config(tmp_path, root)
-    with pytest.raises(ExportError, match=r"expected 3 export masks of 'episode_000000', got 0"):
+    with pytest.raises(ExportError, match=r"ds/episode_000000: expected 3 masks, got 0"):
         export_lerobot(cfg, select_scenes(cfg, ["*"]), tmp_path / "copy")
+    assert not (tmp_path / "copy").exists() and not list(tmp_path.glob(".copy*"))
     write_masks(cfg)
     export_lerobot(cfg, select_scenes(cfg, ["*"]), tmp_path / "copy")
     with pytest.raises(ExportError, match=r"copy: expected no dataset copy there"):

@@ -18,9 +18,11 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from robomask.config import Config
 from robomask.errors import ExportError
@@ -32,7 +34,9 @@ from robomask.export.lerobot_video import (
     encode_masks,
     read_back,
 )
+from robomask.export.masks import finished_store
 from robomask.io.atomic import write_json
+from robomask.io.maskstore import MaskStore
 from robomask.progress import ProgressCallback, Ticker
 from robomask.scenes import Scene
 from robomask.sources.lerobot.frames import EpisodeFrames
@@ -173,14 +177,14 @@ def export_lerobot(config: Config, scenes: Sequence[Scene], out_dir: Path | None
     if feature in meta.features and not force:
         raise ExportError(f"{meta.root / INFO_FILE}: expected no feature '{feature}', got "
                           "one from an earlier export", hint="pass --force to replace it")
-    episodes = {_episode_index(s): s for s in scenes}
+    opened = {_episode_index(s): _open(s, stage) for s in scenes}  # before any copying
+    groups = _groups(meta, source.camera, opened)
     if work is not meta.root:
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(meta.root, work)
     try:
-        videos = _write_videos(meta, source.camera, feature, episodes, work, stage,
-                               on_progress)
-        _update_meta(meta, work, feature, videos, episodes)
+        videos = _write_videos(meta, source.camera, groups, opened, work, on_progress)
+        _update_meta(meta, work, feature, videos, opened[videos[0].episodes[0]][0].size_wh)
     except BaseException:
         if work is not meta.root:
             shutil.rmtree(work, ignore_errors=True)
@@ -197,21 +201,14 @@ def _episode_index(scene: Scene) -> int:
     return scene.episode.index
 
 
-def _open(scene: Scene, stage: str):
-    """The episode's frames and complete mask store of ``stage``."""
+def _open(scene: Scene, stage: str) -> tuple[EpisodeFrames, MaskStore]:
+    """The episode's frames and its finished mask store of ``stage``."""
     frames = scene.frames()
-    assert isinstance(frames, EpisodeFrames)
-    store = scene.store(stage, frames)
-    missing = store.missing()
-    if missing:
-        raise ExportError(f"{store.root}: expected {len(store)} {stage} masks of "
-                          f"'{scene.name}', got {len(store) - len(missing)} (first missing: "
-                          f"frame {missing[0]})",
-                          hint=f"robomask run --scenes {scene.name}")
-    return frames, store
+    assert isinstance(frames, EpisodeFrames)  # a LeRobot scene (checked by _episode_index)
+    return frames, finished_store(scene, frames, stage)
 
 
-def _groups(meta: LeRobotMeta, camera: str, episodes: dict[int, Scene]
+def _groups(meta: LeRobotMeta, camera: str, episodes: Mapping[int, object]
             ) -> list[tuple[Path, list[int]]]:
     """(mask video path relative to the root, its episodes in file order) per video."""
     feature = f"{camera}{MASK_SUFFIX}"
@@ -240,43 +237,46 @@ def _groups(meta: LeRobotMeta, camera: str, episodes: dict[int, Scene]
     return out
 
 
-def _write_videos(meta: LeRobotMeta, camera: str, feature: str, episodes: dict[int, Scene],
-                  work: Path, stage: str, on_progress: ProgressCallback | None
-                  ) -> list[MaskVideo]:
-    opened = {e: _open(s, stage) for e, s in episodes.items()}
-    ticker = Ticker(f"lerobot/{feature}", sum(len(f) for f, _ in opened.values()), on_progress)
+def _write_videos(meta: LeRobotMeta, camera: str, groups: list[tuple[Path, list[int]]],
+                  opened: dict[int, tuple[EpisodeFrames, MaskStore]], work: Path,
+                  on_progress: ProgressCallback | None) -> list[MaskVideo]:
+    """Encode each group's masks into its video under ``work``, then read it back."""
+    ticker = Ticker(f"lerobot/{camera}{MASK_SUFFIX}",
+                    sum(len(f) for f, _ in opened.values()), on_progress)
     videos = []
-    for rel, members in _groups(meta, camera, episodes):
+    for rel, members in groups:
         times = [meta.files(e, camera).from_s + t for e in members
                  for t in opened[e][0].timestamps]
-        size = opened[members[0]][0].size_wh
-
-        def masks(members=members):
-            for e in members:
-                store = opened[e][1]
-                for i in range(len(store)):
-                    yield store.read(i)
-                    ticker.advance()
-
         path = work / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}{_PARTIAL}{os.getpid()}.tmp")
         try:
-            size_bytes = encode_masks(tmp, masks(), times, meta.fps, size)
-            check = read_back(tmp, (opened[e][1].read(i) for e in members
-                                    for i in range(len(opened[e][1]))), times)
+            size = encode_masks(tmp, _masks(opened, members, ticker), times, meta.fps,
+                                opened[members[0]][0].size_wh)
+            check = read_back(tmp, _masks(opened, members), times)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-        videos.append(MaskVideo(rel, tuple(members), size_bytes, check))
+        videos.append(MaskVideo(rel, tuple(members), size, check))
     return videos
 
 
+def _masks(opened: dict[int, tuple[EpisodeFrames, MaskStore]], members: list[int],
+           ticker: Ticker | None = None) -> Iterator[np.ndarray]:
+    """The masks of ``members``' episodes in file order, read one at a time."""
+    for e in members:
+        store = opened[e][1]
+        for i in range(len(store)):
+            yield store.read(i)
+            if ticker is not None:
+                ticker.advance()
+
+
 def _update_meta(meta: LeRobotMeta, work: Path, feature: str, videos: list[MaskVideo],
-                 episodes: dict[int, Scene]) -> None:
+                 size_wh: tuple[int, int]) -> None:
     """info.json's feature (and v2 total_videos); v3: the episode columns of the feature."""
     info = json.loads((work / INFO_FILE).read_text(encoding="utf-8"))
-    w, h = episodes[videos[0].episodes[0]].frames().size_wh
+    w, h = size_wh
     had = feature in info["features"]
     info["features"][feature] = {
         "dtype": "video", "shape": [h, w, 3], "names": ["height", "width", "channel"],
