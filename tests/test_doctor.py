@@ -190,3 +190,14 @@ def test_sam3_import_chain_is_checked(tmp_path: Path, monkeypatch) -> None:
     broken = [r for r in sam3.reasons if r.startswith("sam3 does not import")]
     assert broken and "robomask_test_absent_psutil" in broken[0]
     assert "pip install 'robomask[sam3]'" in sam3.fixes[sam3.reasons.index(broken[0])]
+
+
+def test_kinematic_backend_needs_a_kinematics_section(make_scene):
+    from robomask._optional import available
+    from robomask.doctor import check_backend
+
+    sc = make_scene()
+    check = check_backend("kinematic", sc.config)
+    assert not check.ok and "no kinematics section" in check.reasons[-1]
+    installed = all(available(m) for m in ("yourdfpy", "trimesh", "fast_simplification"))
+    assert check_backend("kinematic").ok == installed

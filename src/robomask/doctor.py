@@ -38,7 +38,7 @@ class BackendCheck:
 
 
 _MODULES = {"sam3": "robomask.backends.sam3", "sam3-hf": "robomask.backends.sam3_hf",
-            "opencv": "robomask.backends.opencv"}
+            "opencv": "robomask.backends.opencv", "kinematic": "robomask.backends.kinematic"}
 
 
 def check_backend(name: str, config: Config | None = None) -> BackendCheck:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from robomask._optional import available
 from robomask.backends.base import Backend, Capabilities, VideoSession
 from robomask.config import Config, Stage
 from robomask.errors import BackendError
@@ -76,6 +77,18 @@ class KinematicBackend(Backend):
         render = open_scene_render(self.config, scene, frames)
         render.check_visible()
         return KinematicSession(frames, render, self.config.kinematics.refine_px)
+
+
+def diagnose(config: Config | None) -> list[tuple[str, str]]:
+    """(reason, fix) pairs that stop the backend here (``robomask doctor``)."""
+    problems = [(f"not installed: Python package '{m}' missing",
+                 "pip install 'robomask[kinematics]'")
+                for m in ("yourdfpy", "trimesh", "fast_simplification") if not available(m)]
+    if config is not None and config.kinematics is None:
+        problems.append(("no kinematics section in the config",
+                         "add one: URDF, joint states, intrinsics, camera pose (robomask init "
+                         "lists its keys)"))
+    return problems
 
 
 def build(config: Config, stage: Stage) -> Backend:
