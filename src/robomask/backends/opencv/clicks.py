@@ -59,6 +59,7 @@ ITERATIONS = 3
 GENEROUS_ITERATIONS = 2  # GrabCut iterations in a generous box (bounds the latency)
 NOVEL = 3.0  # colours rarer outside the box than this many times uniform count as object
 SPILL = 0.6  # ring fraction of the mask's colours on one side that says it goes on
+MIDDLE = 0.63  # a generous box's result must have a click this deep (of its deepest)
 MAX_CROP_PIXELS = 25000  # larger crops are segmented downscaled (bounds the latency)
 REFINE_BAND = 2.5  # refinement band half-width, in GrabCut pixels (>= 3 image pixels)
 REFINE_TAU = 0.6  # softness of the shape prior, in GrabCut pixels (>= 1 image pixel)
@@ -92,21 +93,65 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
     small = COLLAPSE * np.count_nonzero(disks)
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     margin = max(BOX_MARGIN_FRAC * float((hi - lo).max()), MIN_MARGIN_FRAC * diag)
-    mask, scale = np.zeros((h, w), dtype=bool), 1.0
-    generous = False
-    for _ in range(MAX_ROUNDS):
-        box = _box(lo, hi, margin, (w, h))
-        fg, scale = _grabcut_in_box(rgb, seeds, sample, box, margin, vote=not generous)
-        mask = _connected_to(fg, pos)
-        spills = (not generous and float((hi - lo).max()) + 2 * margin < MIN_BOX_FRAC * diag
-                  and _spills(rgb, mask, radius))
-        if not (spills or _collapsed(mask, seeds, small) or _presses_on_box(mask, box, (w, h))):
-            break
+    rounds = _Rounds(rgb, seeds, sample, pos, small)
+    generous = MIN_BOX_FRAC * diag
+    spill_radius = radius if float((hi - lo).max()) + 2 * margin < generous else None
+    mask, scale, spilled = rounds.run(lo, hi, margin, vote=True, spill_radius=spill_radius)
+    if spilled:  # the clicks say little of the object's size: try a generous box
         margin *= GROW
-        if spills:  # the clicks say little of the object's size: a generous box, once
-            lo, hi = _at_least(lo, hi, MIN_BOX_FRAC * diag - 2 * margin)
-            generous = True
+        big = rounds.run(*_at_least(lo, hi, generous - 2 * margin), margin, vote=False)
+        if _clicked_in_middle(big[0], pos):
+            mask, scale, _ = big
+        else:  # it went past what the clicks are in the middle of: grow gently instead
+            mask, scale, _ = rounds.run(lo, hi, margin, vote=True)
     return _connected_to(_refine(rgb, mask, seeds, scale), pos)
+
+
+class _Rounds:
+    """GrabCut rounds in growing boxes about the clicks, ``MAX_ROUNDS`` in all.
+
+    Args:
+        rgb, seeds, sample: The image, its seeds and the colour vote's foreground sample.
+        pos: Int (N, 2) positive clicks (x, y).
+        small: Area under which a result in pieces counts as collapsed.
+    """
+
+    def __init__(self, rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
+                 pos: np.ndarray, small: float) -> None:
+        self.rgb, self.seeds, self.sample, self.pos, self.small = rgb, seeds, sample, pos, small
+        self.left = MAX_ROUNDS
+
+    def run(self, lo: np.ndarray, hi: np.ndarray, margin: float, *, vote: bool,
+            spill_radius: int | None = None) -> tuple[np.ndarray, float, bool]:
+        """Rounds from the box ``lo``..``hi`` ((x, y) corners) plus ``margin`` px, the
+        margin growing by ``GROW`` while the result presses on the box or collapsed; with
+        ``spill_radius`` they stop early when the result's colours go on past it.
+
+        Returns:
+            The bool mask of the last round, the scale GrabCut ran at, and whether it
+            stopped because the result spilled.
+        """
+        h, w = self.seeds.shape
+        mask, scale = np.zeros((h, w), dtype=bool), 1.0
+        while self.left > 0:
+            self.left -= 1
+            box = _box(lo, hi, margin, (w, h))
+            fg, scale = _grabcut_in_box(self.rgb, self.seeds, self.sample, box, margin, vote)
+            mask = _connected_to(fg, self.pos)
+            if spill_radius is not None and _spills(self.rgb, mask, spill_radius):
+                return mask, scale, True
+            if not (_collapsed(mask, self.seeds, self.small)
+                    or _presses_on_box(mask, box, (w, h))):
+                break
+            margin *= GROW
+        return mask, scale, False
+
+
+def _clicked_in_middle(mask: np.ndarray, pos: np.ndarray) -> bool:
+    """True when a positive click lies at least ``MIDDLE`` of the deepest depth inside
+    ``mask`` (users click near the middle of what they mean)."""
+    depth = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    return bool(depth[pos[:, 1], pos[:, 0]].max() >= MIDDLE * depth.max() > 0)
 
 
 def _at_least(lo: np.ndarray, hi: np.ndarray, side: float) -> tuple[np.ndarray, np.ndarray]:
