@@ -12,7 +12,8 @@ against real whole-robot masks, in two data sets of /work/shared/data:
 Clicks are simulated from the ground truth by the two rules of benchmarks/vos.py:
 ``centre`` (3 positives at distance-transform maxima in the middle of the robot, 2
 negatives 15-60 px outside it) and ``spread`` (5 positives by farthest-point sampling
-over the robot, 5 negatives on a ring around it). One core (``cv2.setNumThreads(1)``).
+over the robot, 5 negatives on a ring around it). One core (``cv2.setNumThreads(1)``);
+times are CPU milliseconds of this process (``time.process_time``, see benchmarks/vos.py).
 
     python benchmarks/clicks_real.py [--data /work/shared/data]
 """
@@ -48,12 +49,12 @@ def score(frames: FolderFrames, masks: list[np.ndarray], rule: str,
     with OpenCVBackend().open_session(frames) as session:
         for i, truth in enumerate(masks):
             points, labels = RULES[rule](truth)
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             if pipeline == "robomask":
                 pred = session.add_clicks(i, 1, points, labels).masks[1]
             else:
                 pred = PlainSegmenter().keyframe(frames[i], points, labels)
-            times.append((time.perf_counter() - t0) * 1000)
+            times.append((time.process_time() - t0) * 1000)
             ious.append(mask_iou(pred, truth))
     return ious, statistics.median(times)
 

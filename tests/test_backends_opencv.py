@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from robomask.backends import build_backend
-from robomask.backends.opencv import OpenCVBackend
+from robomask.backends.opencv import OpenCVBackend, OpenCVSession
 from robomask.config import config_from_dict
 from robomask.demo.clicks import central_clicks_from_mask, clicks_from_mask
 from robomask.errors import BackendError
 from robomask.io.frames import open_frames
+from robomask.masks import FrameMasks
 
 SIZE_WH = (192, 128)
 
@@ -162,6 +163,45 @@ def test_second_keyframe_is_fused_by_temporal_distance(tmp_path):
     assert np.mean(one[12:]) < 0.3, one
     assert min(two) >= 0.7, two
     assert np.mean(two) >= 0.85, two
+
+
+class _Render:
+    """Masks per frame as a kinematic render gives them (here: the drawn ellipses)."""
+
+    def __init__(self, masks: list[np.ndarray], obj_id: int) -> None:
+        self.masks, self.obj_id, self.asked = masks, obj_id, []
+
+    def frame_masks(self, frame_index: int) -> FrameMasks:
+        self.asked.append(frame_index)
+        m = self.masks[frame_index]
+        return FrameMasks(frame_index, (m.shape[1], m.shape[0]), {self.obj_id: m})
+
+
+def test_a_render_prior_holds_the_mask_where_flow_loses_it(tmp_path):
+    """After a jump flow cannot follow, the render (sure inside, nothing far from it)
+    brings the mask to where the object is; keyframes stay as clicked."""
+    frames, gts = make_video(tmp_path / "v", num_frames=24, jump_at=12)
+    render = _Render(gts[0], obj_id=1)
+    session = OpenCVSession(frames, OpenCVBackend.capabilities, 432, prior=render)
+    with session as s:
+        key = s.add_clicks(0, 1, *_clicks(gts[0][0])).masks[1]
+        out = {fm.frame_index: fm.masks[1] for fm in s.propagate(direction="forward")}
+    ious = [iou(out[i], gts[0][i]) for i in range(24)]
+    assert np.array_equal(out[0], key) and 0 not in render.asked
+    assert ious[12] >= 0.6 and min(ious[13:]) >= 0.9, ious  # without: < 0.3 (see above)
+
+
+@pytest.mark.parametrize(("use", "prior"), [("prompts", True), ("check", False)])
+def test_a_kinematics_section_makes_the_render_the_prior(tmp_path, use, prior):
+    pytest.importorskip("yourdfpy")
+    from robomask.config import load_config
+    from robomask.demo.kinematic import make_kinematic_scene
+
+    demo = make_kinematic_scene(tmp_path, num_frames=4, size_wh=(160, 90))
+    text = demo.config_path.read_text().replace('"use": "prompts"', f'"use": "{use}"')
+    demo.config_path.write_text(text)
+    cfg = load_config(demo.config_path)
+    assert (build_backend(cfg, "arm").kinematics is cfg) is prior
 
 
 def test_start_between_keyframes_gives_the_same_masks(tmp_path):

@@ -84,8 +84,9 @@ class KinematicsConfig(BaseModel):
     gripper_right_links: list[str] = Field(
         [], description="links (globs) of the right gripper")
     use: KinematicsUse = Field(
-        "prompts", description="prompts (write click files from the render) | masks (the "
-        "render is the session result) | check (report only)")
+        "prompts", description="prompts (write click files from the render; the opencv "
+        "backend also tracks with the render as a shape prior) | masks (the render is the "
+        "session result) | check (report only)")
     refine_px: int = Field(
         0, ge=0, le=50, description="masks: move the rendered outline onto image edges by at "
         "most this many pixels (GrabCut in a band); 0 = off")

@@ -71,12 +71,24 @@ class KinematicBackend(Backend):
         self.config = config
 
     def open_session(self, frames: FrameSource) -> VideoSession:
-        cam_dir = frames.path.parent
-        scene = Scene(cam_dir.parent.name, frames.path, cam_dir, self.config.output_dir,
-                      self.config.mask_naming)
-        render = open_scene_render(self.config, scene, frames)
-        render.check_visible()
-        return KinematicSession(frames, render, self.config.kinematics.refine_px)
+        return KinematicSession(frames, scene_render(self.config, frames),
+                                self.config.kinematics.refine_px)
+
+
+def scene_render(config: Config, frames: FrameSource) -> SceneRender:
+    """The render of the scene these frames belong to (``.../{scene}/cam_{camera}/color``),
+    checked to show the robot somewhere.
+
+    Raises:
+        KinematicsError: As :func:`robomask.kinematics.open_scene_render`, or the robot is
+            in view on none of the frames checked.
+    """
+    cam_dir = frames.path.parent
+    scene = Scene(cam_dir.parent.name, frames.path, cam_dir, config.output_dir,
+                  config.mask_naming)
+    render = open_scene_render(config, scene, frames)
+    render.check_visible()
+    return render
 
 
 def diagnose(config: Config | None) -> list[tuple[str, str]]:

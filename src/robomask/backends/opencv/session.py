@@ -34,6 +34,7 @@ import numpy as np
 
 from robomask.backends.base import Capabilities, VideoSession
 from robomask.backends.opencv.clicks import mask_from_clicks
+from robomask.backends.opencv.prior import MaskSource, ShapePrior
 from robomask.backends.opencv.track import ColourModel, Flow, WorkFrame, refine, warp
 from robomask.io.frames import FrameSource
 from robomask.masks import FrameMasks
@@ -107,16 +108,19 @@ class OpenCVSession(VideoSession):
         work_long_side: Long side in pixels of the working resolution (frames larger than
             this are downscaled for flow and colour refinement; keyframe masks come from
             the full-size frame; masks come back full size).
+        prior: Masks of the objects per frame (the kinematic render) that hold the
+            carried masks between keyframes (:mod:`.prior`); None: flow and colour alone.
     """
 
     backend_name = "opencv"
 
     def __init__(self, frames: FrameSource, capabilities: Capabilities,
-                 work_long_side: int) -> None:
+                 work_long_side: int, prior: MaskSource | None = None) -> None:
         super().__init__(frames, capabilities)
         w, h = frames.size_wh
         scale = min(1.0, work_long_side / max(w, h))
         self.work_wh = (max(1, round(w * scale)), max(1, round(h * scale)))
+        self._prior = ShapePrior(prior, self.work_wh) if prior is not None else None
         self._keyframes: dict[int, dict[int, Keyframe]] = {}
         self._cache: OrderedDict[int, WorkFrame] = OrderedDict()
         self._flow = Flow()
@@ -190,7 +194,7 @@ class OpenCVSession(VideoSession):
                 continue
             c = carried.get(obj_id)
             if c is not None and maps is not None:
-                mask = refine(warp(c.soft, maps), cur, c.colour)
+                mask = refine(self._held(t, obj_id, warp(c.soft, maps)), cur, c.colour)
                 c.soft, c.colour = mask.astype(np.float32), c.colour.updated(cur, mask)
             a = ahead.get(obj_id)
             if c is not None and a is not None:
@@ -229,10 +233,14 @@ class OpenCVSession(VideoSession):
             cur = self._work(f)
             maps = self._flow.maps(cur, prev)
             for obj_id, (soft, colour) in state.items():
-                mask = refine(warp(soft, maps), cur, colour)
+                mask = refine(self._held(f, obj_id, warp(soft, maps)), cur, colour)
                 state[obj_id] = (mask.astype(np.float32), colour.updated(cur, mask))
                 buffers[obj_id].put(f, mask)
             prev = cur
+
+    def _held(self, t: int, obj_id: int, soft: np.ndarray) -> np.ndarray:
+        """A carried soft mask held to the shape prior on frame ``t``, if there is one."""
+        return soft if self._prior is None else self._prior.apply(t, obj_id, soft)
 
     @staticmethod
     def _nearest(kfs: dict[int, Keyframe], t: int, step: int, *, behind: bool) -> int | None:
