@@ -6,7 +6,12 @@ image diagonal) that it reaches without crossing an edge (a colour step larger t
 negative one. A seed thus never spills off a thin part (a finger, a cable) onto what
 lies beside it.
 
-GrabCut then runs in rounds, each in a box (outside it: sure background):
+GrabCut then runs in rounds, each in a box (outside it: sure background). When the
+result presses against a side of the box that is not the image border, the box was
+too small: the margin grows (``GROW``) and GrabCut runs again (at most ``MAX_ROUNDS``
+rounds a run). So it does when GrabCut collapsed: the result is hardly more than the
+seeds, or it is small (under ``COLLAPSE`` times the positive disks' area) and falls
+apart into pieces around the clicks.
 
 1. The box around the positive clicks (their bounding box plus a margin). Inside it a
    pixel is "probably foreground" or "probably background" by a colour vote: a colour
@@ -19,15 +24,15 @@ GrabCut then runs in rounds, each in a box (outside it: sure background):
    blob around the clicks. That shows as the object's colours going on past the blob's
    outline: on some side of it (a quadrant of directions from its centroid) more than
    ``SPILL`` of a ring around it has colours denser in the blob than in the rest of the
-   image. When the box is smaller than ``MIN_BOX_FRAC`` of the image diagonal and that
-   happens, GrabCut runs once more in a generous box of that size about the clicks,
+   image. When the clicks' box is smaller than ``MIN_BOX_FRAC`` of the image diagonal
+   and that happens, GrabCut runs from a generous box of that size about the clicks,
    everything inside it "probably foreground": the object is then what differs from
    the outside of the box (GrabCut's own principle), not what resembles the clicks.
-3. When the result presses against a side of the box that is not the image border,
-   the box was too small: the margin grows (``GROW``) and GrabCut runs again (at most
-   ``MAX_ROUNDS`` rounds in all). So it does when GrabCut collapsed: the result is
-   hardly more than the seeds, or it is small (under ``COLLAPSE`` times the positive
-   disks' area) and falls apart into pieces around the clicks.
+3. Users click near the middle of what they mean: the generous result is kept when a
+   positive click lies at least ``MIDDLE`` of its deepest depth inside it. Otherwise it
+   went past the clicked object (a gripper on a dark wall of the same colour takes the
+   wall) and the rounds go on from step 1's result, growing its box by the clicks'
+   colours alone (no rare-colour rule), as far as it presses on its box.
 
 A crop larger than ``MAX_CROP_PIXELS`` is segmented downscaled, which bounds the time
 of one round (about 50-120 ms on one core) for the UI's live preview.
@@ -41,6 +46,8 @@ and only foreground connected to a positive click is kept.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -96,19 +103,33 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
     rounds = _Rounds(rgb, seeds, sample, pos, small)
     generous = MIN_BOX_FRAC * diag
     spill_radius = radius if float((hi - lo).max()) + 2 * margin < generous else None
-    mask, scale, spilled = rounds.run(lo, hi, margin, vote=True, spill_radius=spill_radius)
-    if spilled:  # the clicks say little of the object's size: try a generous box
-        margin *= GROW
-        big = rounds.run(*_at_least(lo, hi, generous - 2 * margin), margin, vote=False)
-        if _clicked_in_middle(big[0], pos):
-            mask, scale, _ = big
-        else:  # it went past what the clicks are in the middle of: grow gently instead
-            mask, scale, _ = rounds.run(lo, hi, margin, vote=True)
+    result = rounds.run(lo, hi, margin, novel=NOVEL, spill_radius=spill_radius)
+    if result.spilled:  # the clicks say little of the object's size: try a generous box
+        margin = result.margin * GROW
+        big = rounds.run(*_at_least(lo, hi, generous - 2 * margin), margin, novel=None)
+        if _clicked_in_middle(big.mask, pos):
+            result = big
+        elif result.grow:  # it went past what the clicks are in the middle of: grow
+            result = rounds.run(lo, hi, margin, novel=0.0)  # gently, by the clicks' colours
+    mask, scale = result.mask, result.scale
     return _connected_to(_refine(rgb, mask, seeds, scale), pos)
 
 
+@dataclass(frozen=True)
+class _Result:
+    """The last of some GrabCut rounds: its bool mask, the scale GrabCut ran at, its
+    margin, whether the mask pressed on its box or collapsed (``grow``) and whether its
+    colours went on past it (``spilled``)."""
+
+    mask: np.ndarray
+    scale: float
+    margin: float
+    grow: bool
+    spilled: bool
+
+
 class _Rounds:
-    """GrabCut rounds in growing boxes about the clicks, ``MAX_ROUNDS`` in all.
+    """GrabCut rounds in growing boxes about the clicks.
 
     Args:
         rgb, seeds, sample: The image, its seeds and the colour vote's foreground sample.
@@ -119,32 +140,24 @@ class _Rounds:
     def __init__(self, rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
                  pos: np.ndarray, small: float) -> None:
         self.rgb, self.seeds, self.sample, self.pos, self.small = rgb, seeds, sample, pos, small
-        self.left = MAX_ROUNDS
 
-    def run(self, lo: np.ndarray, hi: np.ndarray, margin: float, *, vote: bool,
-            spill_radius: int | None = None) -> tuple[np.ndarray, float, bool]:
-        """Rounds from the box ``lo``..``hi`` ((x, y) corners) plus ``margin`` px, the
-        margin growing by ``GROW`` while the result presses on the box or collapsed; with
-        ``spill_radius`` they stop early when the result's colours go on past it.
-
-        Returns:
-            The bool mask of the last round, the scale GrabCut ran at, and whether it
-            stopped because the result spilled.
-        """
+    def run(self, lo: np.ndarray, hi: np.ndarray, margin: float, *, novel: float | None,
+            rounds: int = MAX_ROUNDS, spill_radius: int | None = None) -> _Result:
+        """At most ``rounds`` rounds from the box ``lo``..``hi`` ((x, y) corners) plus
+        ``margin`` px, the margin growing by ``GROW`` while the result presses on the box
+        or collapsed; with ``spill_radius`` they stop at a result whose colours go on
+        past it (:func:`_spills`). ``novel``: as in :func:`_grabcut_in_box`."""
         h, w = self.seeds.shape
-        mask, scale = np.zeros((h, w), dtype=bool), 1.0
-        while self.left > 0:
-            self.left -= 1
+        for k in range(rounds):
             box = _box(lo, hi, margin, (w, h))
-            fg, scale = _grabcut_in_box(self.rgb, self.seeds, self.sample, box, margin, vote)
+            fg, scale = _grabcut_in_box(self.rgb, self.seeds, self.sample, box, margin, novel)
             mask = _connected_to(fg, self.pos)
-            if spill_radius is not None and _spills(self.rgb, mask, spill_radius):
-                return mask, scale, True
-            if not (_collapsed(mask, self.seeds, self.small)
-                    or _presses_on_box(mask, box, (w, h))):
-                break
+            grow = _collapsed(mask, self.seeds, self.small) or _presses_on_box(mask, box, (w, h))
+            spilled = spill_radius is not None and _spills(self.rgb, mask, spill_radius)
+            if spilled or not grow or k == rounds - 1:
+                return _Result(mask, scale, margin, grow, spilled)
             margin *= GROW
-        return mask, scale, False
+        raise ValueError(f"expected at least one round, got {rounds}")
 
 
 def _clicked_in_middle(mask: np.ndarray, pos: np.ndarray) -> bool:
@@ -242,11 +255,12 @@ def _box(lo: np.ndarray, hi: np.ndarray, margin: float,
 
 def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
                     box: tuple[int, int, int, int], margin: float,
-                    vote: bool) -> tuple[np.ndarray, float]:
+                    novel: float | None) -> tuple[np.ndarray, float]:
     """GrabCut on a crop holding the box plus half a margin of background context.
 
     ``sample`` (bool (h, w)) is the foreground colour sample of the initial colour vote
-    inside the box; with ``vote`` False the whole box starts as "probably foreground".
+    inside the box (:func:`_colour_vote` with ``novel``); with ``novel`` None the whole
+    box starts as "probably foreground".
 
     Returns:
         Bool (h, w) foreground, and the scale (<= 1) GrabCut ran at.
@@ -259,8 +273,8 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
     crop_seeds = seeds[cy0:cy1, cx0:cx1]
     in_box = np.zeros(crop.shape[:2], dtype=bool)
     in_box[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = True
-    likely = (_colour_vote(crop, sample[cy0:cy1, cx0:cx1], (crop_seeds == cv2.GC_BGD) | ~in_box)
-              if vote else in_box)
+    likely = in_box if novel is None else _colour_vote(
+        crop, sample[cy0:cy1, cx0:cx1], (crop_seeds == cv2.GC_BGD) | ~in_box, novel)
     tri = np.where(in_box, np.where(likely, cv2.GC_PR_FGD, cv2.GC_PR_BGD),
                    cv2.GC_BGD).astype(np.uint8)
     if not (tri == cv2.GC_BGD).any():
@@ -277,7 +291,7 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
     fg_model, bg_model = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.setRNGSeed(0)  # GrabCut's k-means start draws from OpenCV's global RNG
     cv2.grabCut(crop, tri, None, bg_model, fg_model,
-                ITERATIONS if vote else GENEROUS_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+                GENEROUS_ITERATIONS if novel is None else ITERATIONS, cv2.GC_INIT_WITH_MASK)
     fg = ((tri == cv2.GC_FGD) | (tri == cv2.GC_PR_FGD)).astype(np.float32)
     if scale < 1.0:
         fg = cv2.resize(fg, (cx1 - cx0, cy1 - cy0), interpolation=cv2.INTER_LINEAR)
@@ -347,16 +361,17 @@ def _connected_to(mask: np.ndarray, points_xy: np.ndarray) -> np.ndarray:
     return keep[lab]
 
 
-def _colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, bins: int = 8) -> np.ndarray:
+def _colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, novel: float,
+                 bins: int = 8) -> np.ndarray:
     """Pixels whose colour the ``bg`` sample does not explain better than the ``fg`` one
-    (nor better than ``NOVEL`` times a uniform density: rare colours count as object).
+    (nor better than ``novel`` times a uniform density: rare colours count as object).
 
     Both histograms (``bins`` levels per RGB channel) are smoothed over neighbouring
     bins, so that a small sample (a few seeds) still speaks for colours close to its own.
     """
     q = _quantise(rgb, bins)
     h_fg, h_bg = _histogram(q[fg], bins), _histogram(q[bg], bins)
-    return np.maximum(h_fg, NOVEL / bins ** 3)[q] > h_bg[q]
+    return np.maximum(h_fg, novel / bins ** 3)[q] > h_bg[q]
 
 
 def _quantise(rgb: np.ndarray, bins: int) -> np.ndarray:
