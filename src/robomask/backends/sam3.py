@@ -10,8 +10,8 @@ The predictor (``build_sam3_video_predictor``) is built once per stage on the GP
   one (only objects clicked since the last pass), or a fetch of cached outputs; a pass
   that starts at frame 0 or n-1 turns the next one into a fetch, and a fetch caches
   nothing. So every ``"both"`` propagation here is one forward pass from frame 0, as the
-  notebooks ran it: it reaches every frame, caches them all, and every conditioning
-  frame (text or clicks, wherever they are) is in the tracker's memory. ``"forward"`` and
+  notebooks ran it: it reaches every frame and caches them all, and the tracker attends
+  to conditioning frames (text or clicks) before and after the frame it works on. ``"forward"`` and
   ``"backward"`` are passed through as asked.
 - Clicks need cached outputs on their frame (``_build_tracker_output`` asserts "No cached
   outputs found"); whether a frame is cached is read from the session's state. A
