@@ -97,3 +97,19 @@ def test_use_masks_with_edge_refinement_stays_on_the_robot(tmp_path, capsys):
                         capsys)
     assert code == 0, out
     assert _iou(demo, "arm") > 0.95 and _iou(demo, "gripper") > 0.9
+
+
+def test_annotate_opens_on_the_generated_clicks(tmp_path):
+    pytest.importorskip("fastapi")
+    from robomask.annotator.server import make_context
+
+    demo = make_kinematic_scene(tmp_path, num_frames=6, size_wh=SIZE)
+    cfg = load_config(demo.config_path)
+    ctx = make_context(cfg, scene(cfg, demo.scene))
+    try:
+        shown = ctx.state.to_json()
+        assert {c["obj_id"] for c in shown["clicks"]} == {cfg.arm_obj_id,
+                                                         cfg.gripper_right_obj_id}
+        assert any("generated from the kinematic render" in n for n in ctx.state.load_notes)
+    finally:
+        ctx.close()
