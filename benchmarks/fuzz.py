@@ -38,6 +38,10 @@ def main() -> None:
             kinds[result.mutation.what.split(":")[0].split()[0]] += 1
             if result.failures:
                 failed.append(result)
+            done = seed - args.first_seed + 1
+            if done % 100 == 0:
+                print(f"{done}/{args.cases} cases, {len(failed)} failed, "
+                      f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     seconds = time.perf_counter() - t0
     print(f"cases tried: {args.cases} (seeds {args.first_seed}.."
           f"{args.first_seed + args.cases - 1}), failed: {len(failed)}, "

@@ -299,6 +299,8 @@ def backend_runs_here(config_path: Path) -> bool:
         name = load_config(config_path).backend
     except RobomaskError:
         return True
+    except Exception:  # noqa: BLE001 - a crash here is the CLI's crash too, judged there
+        return True
     return check_backend(name).ok
 
 

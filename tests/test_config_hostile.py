@@ -28,7 +28,7 @@ def _refused(tmp_path, text: str | bytes, *fragments: str) -> str:
         load_config(path)
     assert time.perf_counter() - t0 < 5
     message = str(exc.value)
-    assert str(path) in message and len(message) < 400, message
+    assert str(path) in message and len(message) < 400 and "\n" not in message, message
     for f in fragments:
         assert f in message, message
     return message
@@ -73,6 +73,7 @@ def test_huge_value_is_excerpted(tmp_path, capsys):
     (BASE + "arm_obj_id: 1099511627776\n", ("arm_obj_id", "0..2147483647")),
     (BASE + "cuda_visible_devices_arm: a,b\n", ("cuda_visible_devices_arm", "'a,b'")),
     (BASE + "arm_text_prompt: caf\xe9\n", ("not UTF-8", "offset")),
+    (BASE + "arm_text_prompt: a\x1fb\n", ("expected valid YAML", "special characters")),
 ])
 def test_hostile_values_are_one_line(tmp_path, text, fragments):
     raw = text.encode("latin-1") if "\xe9" in text else text.encode()

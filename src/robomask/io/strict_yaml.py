@@ -81,13 +81,14 @@ def load_yaml(text: str, *, source: str, error: type[RobomaskError] = RobomaskEr
     Raises:
         error: A syntax error or a refused construct, naming ``source``, line and column.
     """
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)  # its reader already refuses control characters
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]  # one line
         if isinstance(exc, _Refused):
             raise error(f"{source}{where}: {problem}") from exc
         raise error(f"{source}: expected valid YAML, got a syntax error{where}: "
@@ -96,4 +97,5 @@ def load_yaml(text: str, *, source: str, error: type[RobomaskError] = RobomaskEr
         raise error(f"{source}: expected at most {MAX_DEPTH} levels of nesting, got more") \
             from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
