@@ -103,3 +103,12 @@ def test_notebook_era_folders_without_markers_still_merge(make_scene):
     sc = make_scene()
     result = merge_scene(get_scene(sc.config, sc.name), sc.config)
     assert result.frames_written == sc.num_frames
+
+
+@pytest.mark.parametrize("garbage", [b"\xff\xfe\x00", b"[1, 2]", b'{"status": '])
+def test_an_edited_marker_counts_as_interrupted(done_scene, garbage):
+    sc, s = done_scene
+    (s.state_dir / "gripper.json").write_bytes(garbage)
+    assert scene_status(sc.config, sc.name).stages["gripper"] == "interrupted"
+    with pytest.raises(StageNotReadyError, match="_ckpt_gripper"):
+        merge_scene(s, sc.config)

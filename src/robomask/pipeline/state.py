@@ -50,10 +50,16 @@ class StageState:
         return self.state_dir / f"{self.stage}.json"
 
     def read(self) -> dict[str, Any] | None:
+        """The marker; None when there is none. A marker that cannot be read (markers are
+        written atomically, so someone edited it) reads as ``{"status": "unreadable"}``,
+        which counts as interrupted: nothing trusts the stage until it is redone."""
         try:
-            return json.loads(self.path.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+            marker = json.loads(self.path.read_bytes())
+        except FileNotFoundError:
             return None
+        except (OSError, ValueError):
+            marker = None
+        return marker if isinstance(marker, dict) else {"status": "unreadable"}
 
     def status(self, fp: str | None, store: MaskStore) -> StageStatus:
         """``done``, ``stale``, ``interrupted``, ``partial`` or ``missing``.
@@ -72,7 +78,7 @@ class StageState:
                 return "done"
             return "partial" if store.root.is_dir() and len(store.missing()) < len(store) \
                 else "missing"
-        if marker.get("status") == "running":
+        if marker.get("status") in ("running", "unreadable"):
             return "interrupted"
         if marker.get("status") != "done" or (fp is not None and marker.get("fingerprint") != fp):
             return "stale"
