@@ -307,3 +307,18 @@ def test_usage_error_is_one_message_not_a_traceback(make_scene, capsys):
     sc = make_scene()
     code, out = run_cli(["merge", "--config", str(sc.config_path), "--radius", "3"], capsys)
     assert code == 2 and "--radius" in out
+
+
+def test_path_the_file_system_refuses_is_one_line(make_scene, capsys):
+    sc = make_scene()
+    edit_config(sc, 'split: "train"', 'split: "' + "x" * 100_000 + '"')
+    code, out = check(sc, capsys)
+    assert code == 2 and "File name too long" in out and len(out) < 2000
+
+
+def test_obj_id_mismatch_names_the_config_key_too(make_scene, capsys):
+    sc = make_scene()
+    edit_config(sc, "gripper_right_obj_id: 3", "gripper_right_obj_id: 16")
+    code, out = check(sc, capsys)
+    assert_check_problem(code, out, "RIGHT_KEYFRAME_PROMPTS[0]", "gripper_right_obj_id",
+                         "expected 16")

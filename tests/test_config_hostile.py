@@ -72,6 +72,8 @@ def test_huge_value_is_excerpted(tmp_path, capsys):
     (BASE + "export_gripper_dilate_radius: 1e22\n", ("export_gripper_dilate_radius",)),
     (BASE + "arm_obj_id: 1099511627776\n", ("arm_obj_id", "0..2147483647")),
     (BASE + "cuda_visible_devices_arm: a,b\n", ("cuda_visible_devices_arm", "'a,b'")),
+    (BASE + "arm_obj_id: yes\n", ("arm_obj_id", "expected a number, got True")),
+    (BASE + "export_arm_dilate_radius: off\n", ("export_arm_dilate_radius", "got False")),
     (BASE + "arm_text_prompt: caf\xe9\n", ("not UTF-8", "offset")),
     (BASE + "arm_text_prompt: a\x1fb\n", ("expected valid YAML", "special characters")),
 ])

@@ -224,6 +224,19 @@ class Config(BaseModel):
         None, description="render the robot from its URDF, joint angles and camera "
         "(zero-click prompts, masks, or a report check); null = off")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        """YAML reads yes/no/on/off as true/false, which pydantic would take as 1/0."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                field = cls.model_fields.get(key)
+                if isinstance(value, bool) and field is not None and \
+                        field.annotation in (int, int | None, float, float | None):
+                    raise ValueError(f"key '{key}': expected a number, got {value} (YAML reads "
+                                     "yes/no/on/off as true/false)")
+        return data
+
     @field_validator("cuda_visible_devices", "cuda_visible_devices_arm",
                      "cuda_visible_devices_gripper")
     @classmethod

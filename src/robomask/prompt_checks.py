@@ -9,11 +9,13 @@ from robomask.config import Config
 from robomask.errors import PromptError
 from robomask.prompts import ARM2_KEY, ARM_KEY, LEFT_KEY, RIGHT_KEY, PromptEntry, PromptSet
 
+ID_KEYS = {ARM_KEY: "arm_obj_id", ARM2_KEY: "arm_obj_id_2", LEFT_KEY: "gripper_left_obj_id",
+           RIGHT_KEY: "gripper_right_obj_id"}  # prompt key -> config key of its object id
+
 
 def expected_obj_ids(config: Config) -> dict[str, int | None]:
     """Prompt key -> the object id its entries must carry (None: key not in use)."""
-    return {ARM_KEY: config.arm_obj_id, ARM2_KEY: config.arm_obj_id_2,
-            LEFT_KEY: config.gripper_left_obj_id, RIGHT_KEY: config.gripper_right_obj_id}
+    return {key: getattr(config, name) for key, name in ID_KEYS.items()}
 
 
 def validate_prompts(prompts: PromptSet, *, source: str, num_frames: int,
@@ -35,7 +37,7 @@ def validate_prompts(prompts: PromptSet, *, source: str, num_frames: int,
                 break  # key not in use (arm_obj_id_2: null): ignored, as the notebooks do
             if e.obj_id != want_id:
                 raise PromptError(f"{where}: obj_id: expected {want_id} (the configured id "
-                                  f"for {key}), got {e.obj_id}")
+                                  f"for {key}, config key {ID_KEYS[key]}), got {e.obj_id}")
             if e.frame_index >= num_frames:
                 raise PromptError(f"{where}: frame_index: expected 0..{num_frames - 1} "
                                   f"(the video has {num_frames} frames), got {e.frame_index}")

@@ -24,7 +24,7 @@ from robomask.cli import (
     setup_cmds,
 )
 from robomask.cli.common import err_console
-from robomask.errors import RobomaskError
+from robomask.errors import RobomaskError, excerpt
 
 try:  # typer >= 0.29 vendors click; its usage errors derive from TyperException
     from typer import TyperException as UsageProblem
@@ -95,10 +95,12 @@ def main(argv: list[str] | None = None) -> None:
     except RobomaskError as exc:
         _print_error(str(exc))
         sys.exit(exc.exit_code)
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-            raise
-        _print_error(f"no space left on {exc.filename or 'the output device'} ({exc.strerror})")
+    except OSError as exc:  # the file system refused: a path, a permission, a full disk
+        where = excerpt(str(exc.filename), 200)[1:-1] if exc.filename else "a file"
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            _print_error(f"no space left on {where} ({exc.strerror})")
+        else:
+            _print_error(f"{where}: expected a usable path, got: {exc.strerror or exc}")
         sys.exit(RobomaskError.exit_code)
     sys.exit(rc if isinstance(rc, int) else 0)
 
