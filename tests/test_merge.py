@@ -189,7 +189,7 @@ def test_wrong_size_session_mask_fails(make_scene):
         merge_scene(scene(sc.config, sc.name), sc.config)
 
 
-def test_merge_on_several_processes_writes_the_same_bytes_as_one(make_scene):
+def test_merge_on_several_threads_writes_the_same_bytes_as_one(make_scene):
     sc = make_scene(num_frames=60, size_wh=(160, 96), export_log_every=10)
     s = scene(sc.config, sc.name)
     out = s.mask_dir("export")
