@@ -163,7 +163,7 @@ class Exporter(ABC):
         for s in scenes:
             t0 = time.perf_counter()
             targets = self.targets(s)
-            staged = [_prepare_staging(t) for t in targets]
+            staged = [staging_path(t) for t in targets]
             try:
                 frames = self.write_scene(s, staged, on_progress)
             except BaseException:
@@ -171,14 +171,15 @@ class Exporter(ABC):
                     _remove(p)
                 raise
             for p, t in zip(staged, targets, strict=True):
-                _commit(p, t)
+                commit_staged(p, t)
             results.append(SceneExport(s.name, tuple(targets), frames,
                                        time.perf_counter() - t0))
         return results
 
 
-def _prepare_staging(target: Path) -> Path:
-    """A fresh hidden path beside ``target``; leftovers of killed runs are removed."""
+def staging_path(target: Path) -> Path:
+    """A fresh hidden path beside ``target`` to write it under; leftovers of killed runs
+    are removed. :func:`commit_staged` puts it in place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     for p in target.parent.glob(f".{target.name}{_PARTIAL}*"):
         _remove(p)
@@ -192,9 +193,9 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _commit(staged: Path, target: Path) -> None:
-    """Rename ``staged`` to ``target``; an existing target (``--force``) is moved aside
-    first and deleted after, so the target is never missing parts."""
+def commit_staged(staged: Path, target: Path) -> None:
+    """Rename ``staged`` (file or folder) to ``target``; an existing target (``--force``)
+    is moved aside first and deleted after, so the target is never missing parts."""
     if not staged.exists():
         raise ExportError(f"{target}: expected the exporter to write it, got nothing")
     old = None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -24,7 +23,7 @@ from robomask.errors import ExportError
 from robomask.io.atomic import write_bytes
 from robomask.io.frames import FrameSource
 from robomask.kinematics.camera import read_intrinsics
-from robomask.kinematics.scene import expand
+from robomask.kinematics.scene import SceneRender, expand, open_scene_render
 from robomask.progress import ProgressCallback
 from robomask.scenes import Scene
 
@@ -89,7 +88,7 @@ class _Frames:
     depth_dir: Path
     scale: float
     K: np.ndarray | None
-    render: Any  # robomask.kinematics.SceneRender, or None
+    render: SceneRender | None
     arm_ids: tuple[int, ...]
     near_m: float | None
     depth_out: Path
@@ -162,8 +161,6 @@ class DepthExporter(Exporter):
         k = scene_intrinsics(self.config, scene) if self.ply or self.near_m else None
         render = None
         if self.near_m is not None:
-            from robomask.kinematics import open_scene_render
-
             render = open_scene_render(self.config, scene, frames)
         work = _Frames(frames, SceneMasks(scene, self.config, frames, self.stage), depth_dir,
                        self.config.depth_scale, k, render, tuple(self.config.arm_ids),

@@ -67,9 +67,6 @@ class SceneMasks:
                 by_frame[row.frame_index].append(row)
             self._stats[s] = by_frame
 
-    def __len__(self) -> int:
-        return len(next(iter(self._stores.values())))
-
     def union(self, frame_index: int) -> np.ndarray:
         """Bool (height, width): the union of the stage's masks on ``frame_index``."""
         masks = [s.read(frame_index) for s in self._stores.values()]
