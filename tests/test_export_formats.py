@@ -272,3 +272,15 @@ def test_every_format_writes_the_same_bytes_on_two_workers(make_scene, capsys):
                 assert ja == jb, a
             else:
                 assert a.read_bytes() == b.read_bytes(), a
+
+
+def test_davis_copies_jpeg_frames_as_they_are(make_scene, capsys):
+    sc = make_scene()
+    for f in list(sc.frames_dir.iterdir()):
+        cv2.imwrite(str(f.with_suffix(".jpg")), cv2.imread(str(f)))
+        f.unlink()
+    assert export(sc, capsys, "davis", "--stage", "arm")[0] == 0
+    sources = sorted(sc.frames_dir.iterdir(), key=lambda p: int(p.stem))
+    images = sc.out_dir / "exports" / "davis" / "JPEGImages" / sc.name
+    for i, src in enumerate(sources):
+        assert (images / f"{i:05d}.jpg").read_bytes() == src.read_bytes()

@@ -1,7 +1,8 @@
 """``davis``: DAVIS-style palette label maps and JPEG frames, for training VOS models.
 
 Layout (as DAVIS 2017 / YouTube-VOS loaders expect, one folder per scene):
-``{out}/JPEGImages/{scene}/00000.jpg`` and ``{out}/Annotations/{scene}/00000.png``.
+``{out}/JPEGImages/{scene}/00000.jpg`` (source JPEGs copied as they are, other frames
+encoded at quality 95) and ``{out}/Annotations/{scene}/00000.png``.
 Each label map is an 8-bit palette PNG (the DAVIS / PASCAL VOC palette): 0 background,
 1 arm, 2 arm 2, 3 left gripper, 4 right gripper, from the session masks split per
 object (:mod:`robomask.export.objects`). Where an arm and a gripper mask overlap the
@@ -13,6 +14,7 @@ label 1.
 from __future__ import annotations
 
 import io
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +23,8 @@ import numpy as np
 from PIL import Image
 
 from robomask.config import Config
-from robomask.io.atomic import write_bytes
-from robomask.io.frames import FrameSource
+from robomask.io.atomic import write_bytes, writing
+from robomask.io.frames import FolderFrames, FrameSource
 from robomask.progress import ProgressCallback
 from robomask.scenes import Scene
 
@@ -81,8 +83,14 @@ class _Frames:
 
     def frame(self, frame_index: int) -> None:
         name = f"{frame_index:05d}"
-        jpg = cv2.imencode(".jpg", self.frames[frame_index][..., ::-1], _JPEG)[1]
-        write_bytes(self.images / f"{name}.jpg", jpg.tobytes())
+        source = self.frames.file(frame_index) if isinstance(self.frames, FolderFrames) \
+            else None
+        if source is not None and source.suffix.lower() in (".jpg", ".jpeg"):
+            with writing(self.images / f"{name}.jpg") as tmp:  # a JPEG already: as it is
+                shutil.copyfile(source, tmp)
+        else:
+            jpg = cv2.imencode(".jpg", self.frames[frame_index][..., ::-1], _JPEG)[1]
+            write_bytes(self.images / f"{name}.jpg", jpg.tobytes())
         w, h = self.frames.size_wh
         labels = np.zeros((h, w), np.uint8)
         objects = self.masks.objects(frame_index)
