@@ -238,6 +238,9 @@ def test_missing_or_interrupted_masks_are_refused(make_scene, capsys):
     marker.write_text(marker.read_text().replace('"done"', '"running"'))
     code, out = export(sc, capsys, "propainter")
     assert_user_error(code, out, str(sc.out_dir / sc.name), "interrupted")
+    marker.write_bytes(b"\xff edited by hand")
+    assert_user_error(*export(sc, capsys, "propainter"), str(sc.out_dir / sc.name),
+                      "interrupted")
     (sc.out_dir / f"{sc.name}_ckpt_gripper" / "00004.png").unlink()
     code, out = export(sc, capsys, "davis")
     assert_user_error(code, out, f"{sc.name}_ckpt_gripper", "frame 4")

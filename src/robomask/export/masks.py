@@ -24,14 +24,14 @@ def finished_store(scene: Scene, frames: FrameSource, stage: str) -> MaskStore:
     """The mask store of ``stage`` (export, arm or gripper), checked to be whole.
 
     Raises:
-        ExportError: The stage was interrupted (its marker says running) or a mask is
-            missing.
+        ExportError: The stage was interrupted (its marker says running, or cannot be
+            read) or a mask is missing.
     """
     store = scene.store(stage, frames)
-    marker = StageState(scene.state_dir, stage).read()
-    if marker is not None and marker.get("status") == "running":
+    status = StageState(scene.state_dir, stage).status(None, store)
+    if status in ("interrupted", "stale"):
         raise ExportError(f"{store.root}: expected a finished {stage} stage, got one that was "
-                          "interrupted (its marker says running)",
+                          "interrupted (its marker does not say done)",
                           hint=f"run '{_MAKES[stage]}' for scene '{scene.name}' again")
     missing = store.missing()
     if missing:
