@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from cli_run import assert_user_error, run_cli, wide_console  # noqa: F401
 from lerobot_data import make_v21
-from robomask.cli.main import main
 from robomask.config import load_config
 from robomask.prompts import (
     ARM_KEY,
@@ -18,13 +18,6 @@ from robomask.prompts import (
     write_prompts,
 )
 from robomask.scenes import scene
-
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    captured = capsys.readouterr()
-    return exc.value.code, captured.out + captured.err
 
 
 def snapshot(root):
@@ -59,7 +52,7 @@ def test_run_status_check_on_episodes_leave_the_dataset_untouched(lerobot_projec
     before = snapshot(root)
     code, out = run_cli(["run", "-c", str(cfg_path), "--scenes", "episode_*"], capsys)
     assert code == 1  # episode 2 has no files: it fails, the others run
-    assert "episode_000002" in out and "failed" in out
+    assert "episode_000002.mp4: episode 2: expected its video file" in out
     for ep, n in ((0, 6), (1, 5)):
         export = cfg.output_dir / f"episode_{ep:06d}"
         assert sorted(p.name for p in export.glob("*.png")) == [f"{i:06d}.png" for i in range(n)]
@@ -75,10 +68,10 @@ def test_run_status_check_on_episodes_leave_the_dataset_untouched(lerobot_projec
             ).is_file()
     code, out = run_cli(["export", "-c", str(cfg_path), "--format", "lerobot", "--scenes",
                          "episode_000000"], capsys)
-    assert code == 2 and "expected no dataset copy there" in out
+    assert_user_error(code, out, "exports/lerobot", "expected no dataset copy there")
     code, out = run_cli(["export", "-c", str(cfg_path), "--format", "lerobot", "--scenes",
                          "episode_*"], capsys)
-    assert code == 2 and "episode 2: expected its video file" in out
+    assert_user_error(code, out, "episode_000002.mp4", "episode 2: expected its video file")
     assert snapshot(root) == before  # the dataset folder is never written to
 
 
