@@ -15,7 +15,6 @@ thresholded at 127) and the largest timestamp error.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -26,7 +25,7 @@ import numpy as np
 
 from robomask.config import Config
 from robomask.errors import ExportError
-from robomask.export.base import Exporter, SceneExport
+from robomask.export.base import Exporter, SceneExport, commit_staged, staging_path
 from robomask.export.lerobot_video import (
     CODEC,
     PIX_FMT,
@@ -35,7 +34,7 @@ from robomask.export.lerobot_video import (
     read_back,
 )
 from robomask.export.masks import finished_store
-from robomask.io.atomic import write_json
+from robomask.io.atomic import write_json, writing
 from robomask.io.maskstore import MaskStore
 from robomask.progress import ProgressCallback, Ticker
 from robomask.scenes import Scene
@@ -43,8 +42,6 @@ from robomask.sources.lerobot.frames import EpisodeFrames
 from robomask.sources.lerobot.meta import INFO_FILE, MASK_SUFFIX, LeRobotMeta
 from robomask.sources.lerobot.source import LeRobotSource, scene_name
 from robomask.sources.lerobot.tables import read_table
-
-_PARTIAL = ".partial-"
 
 
 @dataclass(frozen=True)
@@ -173,14 +170,13 @@ def export_lerobot(config: Config, scenes: Sequence[Scene], out_dir: Path | None
         if target.resolve().is_relative_to(meta.root.resolve()):
             raise ExportError(f"--out {target}: expected a folder outside the dataset "
                               f"{meta.root}, got one inside it")
-        work = target.with_name(f".{target.name}{_PARTIAL}{os.getpid()}")
+        work = staging_path(target)
     if feature in meta.features and not force:
         raise ExportError(f"{meta.root / INFO_FILE}: expected no feature '{feature}', got "
                           "one from an earlier export", hint="pass --force to replace it")
     opened = {_episode_index(s): _open(s, stage) for s in scenes}  # before any copying
     groups = _groups(meta, source.camera, opened)
     if work is not meta.root:
-        shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(meta.root, work)
     try:
         videos = _write_videos(meta, source.camera, groups, opened, work, on_progress)
@@ -190,7 +186,7 @@ def export_lerobot(config: Config, scenes: Sequence[Scene], out_dir: Path | None
             shutil.rmtree(work, ignore_errors=True)
         raise
     if work is not meta.root:
-        _replace(work, target)
+        commit_staged(work, target)
     return LeRobotExport(target, feature, tuple(videos), time.perf_counter() - t0)
 
 
@@ -248,15 +244,10 @@ def _write_videos(meta: LeRobotMeta, camera: str, groups: list[tuple[Path, list[
         times = [meta.files(e, camera).from_s + t for e in members
                  for t in opened[e][0].timestamps]
         path = work / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}{_PARTIAL}{os.getpid()}.tmp")
-        try:
+        with writing(path) as tmp:
             size = encode_masks(tmp, _masks(opened, members, ticker), times, meta.fps,
                                 opened[members[0]][0].size_wh)
             check = read_back(tmp, _masks(opened, members), times)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
         videos.append(MaskVideo(rel, tuple(members), size, check))
     return videos
 
@@ -311,17 +302,5 @@ def _update_v3_episodes(meta: LeRobotMeta, work: Path, feature: str,
             if name in table.column_names:
                 table = table.drop_columns([name])
             table = table.append_column(name, pa.array(values, typ))
-        tmp = path.with_name(f".{path.name}{_PARTIAL}{os.getpid()}.tmp")
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-
-
-def _replace(staged: Path, target: Path) -> None:
-    """Move ``staged`` to ``target``; an old target is moved aside first, then deleted."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(staged, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        with writing(path) as tmp:
+            pq.write_table(table, tmp)
