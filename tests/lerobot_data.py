@@ -120,10 +120,12 @@ def make_v21(root: Path, lengths: dict[int, int], *, listed: dict[int, int] | No
     return root
 
 
-def make_v30(root: Path, lengths: dict[int, int], *, state_names=STATE_NAMES) -> Path:
-    """A v3.0 dataset: all episodes in one data file and one video file (episodes do not
-    start on keyframes, to exercise the seek into the middle of a shared file).
-    observation.state of frame i of episode e is [e + 0.01 * i, 0.5, -0.5]."""
+def make_v30(root: Path, lengths: dict[int, int], *, state_names=STATE_NAMES,
+             per_file: int | None = None) -> Path:
+    """A v3.0 dataset: all episodes in one data file; ``per_file`` episodes per video file
+    (default: all in ``file-000.mp4``; episodes do not start on keyframes, to exercise the
+    seek into the middle of a shared file). observation.state of frame i of episode e is
+    [e + 0.01 * i, 0.5, -0.5]."""
     info = {"codebase_version": "v3.0", "robot_type": "test", "fps": FPS,
             "total_episodes": len(lengths), "total_frames": sum(lengths.values()),
             "total_tasks": 1, "chunks_size": 1000, "data_files_size_in_mb": 100,
@@ -137,23 +139,26 @@ def make_v30(root: Path, lengths: dict[int, int], *, state_names=STATE_NAMES) ->
                    root / "meta/tasks.parquet")
     rows: dict[str, list] = {}
     episodes: dict[str, list] = {}
-    frames: list[np.ndarray] = []
-    for e, n in sorted(lengths.items()):
-        start = len(frames)
-        for k, v in _rows(e, n, start).items():
-            rows.setdefault(k, []).extend(v)
-        frames += [frame_image(e, i) for i in range(n)]
+    videos: dict[int, list[np.ndarray]] = {}
+    for k, (e, n) in enumerate(sorted(lengths.items())):
+        start = len(rows.get("index", []))
+        for key, v in _rows(e, n, start).items():
+            rows.setdefault(key, []).extend(v)
+        file = k // per_file if per_file else 0
+        frames = videos.setdefault(file, [])
         ep = {"episode_index": e, "tasks": ["pick"], "length": n,
               "data/chunk_index": 0, "data/file_index": 0,
               "dataset_from_index": start, "dataset_to_index": start + n,
-              f"videos/{CAMERA}/chunk_index": 0, f"videos/{CAMERA}/file_index": 0,
-              f"videos/{CAMERA}/from_timestamp": start / FPS,
-              f"videos/{CAMERA}/to_timestamp": (start + n) / FPS,
+              f"videos/{CAMERA}/chunk_index": 0, f"videos/{CAMERA}/file_index": file,
+              f"videos/{CAMERA}/from_timestamp": len(frames) / FPS,
+              f"videos/{CAMERA}/to_timestamp": (len(frames) + n) / FPS,
               "meta/episodes/chunk_index": 0, "meta/episodes/file_index": 0}
-        for k, v in ep.items():
-            episodes.setdefault(k, []).append(v)
+        frames += [frame_image(e, i) for i in range(n)]
+        for key, v in ep.items():
+            episodes.setdefault(key, []).append(v)
     (root / "data/chunk-000").mkdir(parents=True)
     pq.write_table(_table(rows), root / "data/chunk-000/file-000.parquet")
     pq.write_table(pa.table(episodes), root / "meta/episodes/chunk-000/file-000.parquet")
-    _encode(root / f"videos/{CAMERA}/chunk-000/file-000.mp4", frames)
+    for file, frames in videos.items():
+        _encode(root / f"videos/{CAMERA}/chunk-000/file-{file:03d}.mp4", frames)
     return root

@@ -93,6 +93,23 @@ def test_v30_mask_file_mirrors_the_camera_file_and_episode_columns(tmp_path):
             assert np.array_equal(frames[i][..., 0] > 127, truth(ep, i))
 
 
+def test_v30_two_video_files_only_one_exported(tmp_path):
+    root = make_v30(tmp_path / "ds", {0: 4, 1: 5, 2: 6, 3: 3}, per_file=2)
+    cfg = lerobot_config(tmp_path, root)
+    write_masks(cfg)
+    out = tmp_path / "copy"
+    result = export_lerobot(cfg, select_scenes(cfg, ["episode_00000[23]"]), out)
+    assert [(str(v.path), v.episodes) for v in result.videos] == [
+        (f"videos/{FEATURE}/chunk-000/file-001.mp4", (2, 3))]
+    assert not (out / f"videos/{FEATURE}/chunk-000/file-000.mp4").exists()
+    eps = pq.read_table(out / "meta/episodes/chunk-000/file-000.parquet").to_pydict()
+    assert eps[f"videos/{FEATURE}/file_index"] == [None, None, 1, 1]
+    assert eps[f"videos/{FEATURE}/from_timestamp"] == [None, None, 0.0, 0.6]
+    frames = scene(lerobot_config(tmp_path, out, camera=FEATURE), "episode_000003").frames()
+    assert [np.array_equal(f[..., 0] > 127, truth(3, i)) for i, f in enumerate(frames)] == \
+        [True] * 3
+
+
 def test_v30_needs_every_episode_of_a_shared_file(tmp_path):
     root = make_v30(tmp_path / "ds", {0: 4, 1: 5})
     cfg = lerobot_config(tmp_path, root)
