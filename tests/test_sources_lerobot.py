@@ -70,6 +70,8 @@ def test_episode_selection_and_ranges(tmp_path, v30):
         parse_episodes("1,x")
     cfg = lerobot_config(tmp_path, v30, episodes="0,2")
     assert list_scenes(cfg) == ["episode_000000", "episode_000002"]
+    assert list_scenes(lerobot_config(tmp_path, v30, episodes=[2, 0])) == list_scenes(cfg)
+    assert list_scenes(lerobot_config(tmp_path, v30, episodes=1)) == ["episode_000001"]
     with pytest.raises(SceneError, match="scene 'episode_000001': expected an episode"):
         scene(cfg, "episode_000001")
 

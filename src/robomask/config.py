@@ -122,7 +122,19 @@ class DatasetConfig(BaseModel):
         None, description="lerobot: video key, e.g. observation.images.cam_high; "
         "null = the dataset's only camera")
     episodes: str | None = Field(
-        None, description='lerobot: episode indices to use, e.g. "1,2,4" or "0-9"; null = all')
+        None, description='lerobot: episode indices to use, e.g. "1,2,4", [1, 2, 4] or "0-9"; '
+        'null = all')
+
+    @field_validator("episodes", mode="before")
+    @classmethod
+    def _episodes_as_text(cls, value: Any) -> Any:
+        """YAML ``episodes: 3`` or ``[1, 2, 4]`` -> ``"3"`` / ``"1,2,4"``."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool)
+                                           for v in value):
+            return ",".join(map(str, value))
+        return value
 
     @model_validator(mode="after")
     def _root_for_lerobot(self) -> DatasetConfig:
