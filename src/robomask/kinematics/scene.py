@@ -71,6 +71,31 @@ def pose_path(kin: KinematicsConfig, scene: Scene) -> tuple[str, Path | None]:
     return key, Path(value) if isinstance(value, str) else None
 
 
+def joint_source(kin: KinematicsConfig, scene: Scene) -> tuple[str | None, str | None]:
+    """The scene's joint-state file or folder (placeholders filled) and table column; a
+    LeRobot episode without ``joint_states`` uses its own rows (``observation.state``)."""
+    if kin.joint_states is not None:
+        return expand(kin.joint_states, scene, "joint_states"), kin.joint_states_column
+    if scene.episode is not None:
+        return str(scene.episode.data_path), kin.joint_states_column or "observation.state"
+    return None, kin.joint_states_column
+
+
+def input_paths(kin: KinematicsConfig, scene: Scene) -> dict[str, Path]:
+    """Config key -> the file (or joint-state folder) that the render of ``scene`` reads:
+    the URDF, the joint states, and the intrinsics and pose where they are files, not
+    inline. A fingerprint of their contents tells when a render is outdated."""
+    paths = {"urdf": Path(expand(kin.urdf, scene, "urdf"))}
+    if (joints := joint_source(kin, scene)[0]) is not None:
+        paths["joint_states"] = Path(joints)
+    if isinstance(k := _value(kin, "intrinsics", scene), str):
+        paths["intrinsics"] = Path(k)
+    key, pose = pose_path(kin, scene)
+    if pose is not None:
+        paths[key] = pose
+    return paths
+
+
 @dataclass
 class SceneRender:
     """Rendered labels and object masks of every frame of one scene.
@@ -158,14 +183,12 @@ def open_scene_render(config: Config, scene: Scene, frames: FrameSource | None =
                        package_root=kin.package_root and expand(kin.package_root, scene,
                                                                 "package_root"),
                        max_faces=kin.mesh_faces)
-    source, column = kin.joint_states, kin.joint_states_column
-    if source is None and scene.episode is not None:  # the LeRobot episode's own rows
-        source, column = str(scene.episode.data_path), column or "observation.state"
+    source, column = joint_source(kin, scene)
     if source is None:
         raise KinematicsError("kinematics.joint_states: expected a folder or table of joint "
                               "states, got none (only a LeRobot dataset has its own)")
     joints = read_joint_states(
-        expand(source, scene, "joint_states"), frames.stems,
+        source, frames.stems,
         known_joints=robot.actuated if kin.joint_names is None else
         tuple(j.name for j in robot.joints), joint_names=kin.joint_names,
         match=kin.joint_states_match, tolerance_s=kin.timestamp_tolerance_s,

@@ -15,7 +15,7 @@ from robomask.errors import SessionError
 from robomask.io.frames import FolderFrames, FrameSource
 from robomask.io.objstats import write_object_stats
 from robomask.io.prefetch import PrefetchFrames
-from robomask.pipeline.kinprompts import ensure_kinematic_prompts
+from robomask.pipeline.kinprompts import ensure_kinematic_prompts, render_fingerprint
 from robomask.pipeline.state import StageState, file_digest, fingerprint
 from robomask.pipeline.track import TextPrompt, track
 from robomask.pipeline.writer import SessionWriter
@@ -60,7 +60,8 @@ class SessionPlan:
     Attributes:
         clicks: Click entries of the session's objects.
         keep_obj_ids: Objects the session's result holds (None = every object found).
-        prompt_digest: Hash of the prompt file (None when there is none).
+        prompt_digest: Hash of the prompt file, or of the render's inputs when the render is
+            the result (None when there is neither).
     """
 
     clicks: list[PromptEntry]
@@ -80,9 +81,8 @@ def plan_session(stage: SessionStage, scene: Scene, config: Config,
         raise SessionError(f"arm_text_bootstrap_frame_index: expected 0..{len(frames) - 1}, got "
                            f"{config.arm_text_bootstrap_frame_index}")
     if config.kinematic_masks:  # the render is the result: no prompts
-        kin = config.kinematics.model_dump_json() if config.kinematics else None
         return SessionPlan([], config.arm_ids if stage == "arm" else config.gripper_ids,
-                           fingerprint("kinematic", kin))
+                           fingerprint("kinematic", render_fingerprint(config, scene)))
     path = scene.arm_prompts_path if stage == "arm" else scene.gripper_prompts_path
     if stage == "arm" and not path.is_file():
         return SessionPlan([], None, None)

@@ -33,6 +33,16 @@ def file_digest(path: Path) -> str | None:
     return hashlib.sha256(p.read_bytes()).hexdigest()[:16] if p.is_file() else None
 
 
+def tree_digest(path: Path) -> str | None:
+    """Hash of a file's bytes, or of a folder's file names and bytes (all depths); None
+    when nothing is there."""
+    p = Path(path)
+    if not p.is_dir():
+        return file_digest(p)
+    files = sorted(f for f in p.rglob("*") if f.is_file())
+    return fingerprint([(f.relative_to(p).as_posix(), file_digest(f)) for f in files])
+
+
 @dataclass
 class StageState:
     """The marker of one stage of one scene.
