@@ -183,3 +183,26 @@ def test_preview_displays_inline_under_ipython(make_scene, monkeypatch):
     image = preview(sc, fx.config, stage="arm")
     assert shown == [image]
     assert preview(sc, fx.config, stage="arm", show=False) is not None and len(shown) == 1
+
+
+@pytest.mark.parametrize("command, name", [("preview", "mine.png"), ("video", "mine.mp4")])
+def test_out_never_replaces_a_users_file_without_force(make_scene, tmp_path, capsys,
+                                                       command, name):
+    fx, sc = build_qa_scene(make_scene, (), num_frames=4)
+    mine = tmp_path / name
+    mine.write_bytes(b"a user's file")
+    args = [command, "--config", str(fx.config_path), "--scene", sc.name, "--out", str(mine)]
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out = capsys.readouterr()
+    assert exc.value.code == 2 and mine.read_bytes() == b"a user's file"
+    assert str(mine) in out.err and "--force" in out.err and "Traceback" not in out.err
+    with pytest.raises(SystemExit) as exc:
+        main([*args, "--force"])
+    assert exc.value.code == 0 and mine.read_bytes() != b"a user's file"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:  # its own default path is replaced freely
+        main([command, "--config", str(fx.config_path), "--scene", sc.name])
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--config", str(fx.config_path), "--scene", sc.name])
+    assert exc.value.code == 0

@@ -19,7 +19,7 @@ from robomask.cli.common import (
     scene_patterns,
 )
 from robomask.config import Config
-from robomask.io.atomic import write_json
+from robomask.io.atomic import refuse_overwrite, write_json
 from robomask.report.flags import SceneFlags, scan_scene
 from robomask.report.html import report_json, write_report
 from robomask.report.preview import VIEWS
@@ -33,7 +33,11 @@ PREVIEW_DIR, VIDEO_DIR, REPORT_DIR = "qa_preview", "qa_video", "qa_report"
 
 def _out_option(default: str) -> Any:
     return typer.Option("--out", "-o", help=f"Output file (default: {default} in the "
-                        "task's output folder).")
+                        "task's output folder, replaced on each run).")
+
+
+OutForceOption = Annotated[bool, typer.Option(
+    "--force", help="Overwrite an existing --out file.")]
 
 
 def _one_scene(cfg: Config, scene: str | None) -> Scene:
@@ -47,11 +51,14 @@ def preview(
         help="arm | gripper | export (default: arm and gripper filled, export outlined).")
     ] = None,
     out: Annotated[Path | None, _out_option(f"{PREVIEW_DIR}/{{scene}}_{{stage}}.png")] = None,
+    force: OutForceOption = False,
 ) -> None:
     """Overlay grid of every vis_frame_stride-th frame (at most vis_max_plots) as a PNG."""
     if stage not in VIEWS:
         raise typer.BadParameter(f"expected arm, gripper or export, got {stage!r}",
                                  param_hint="--stage")
+    if out is not None:
+        refuse_overwrite(out, force=force)
     cfg = open_config(config)
     sc = _one_scene(cfg, scene)
     path = out or cfg.output_dir / PREVIEW_DIR / f"{sc.name}_{stage or 'all'}.png"
@@ -67,8 +74,11 @@ def video(
         min=1, help="Frames per second (default: from timestamp names, else 30).")] = None,
     width: Annotated[int | None, typer.Option(
         min=16, help="Scale down to this width in pixels (default: full size).")] = None,
+    force: OutForceOption = False,
 ) -> None:
     """Overlay mp4 of a whole scene: arm and gripper filled, export outlined, frame numbers."""
+    if out is not None:
+        refuse_overwrite(out, force=force)
     cfg = open_config(config)
     sc = _one_scene(cfg, scene)
     path = out or cfg.output_dir / VIDEO_DIR / f"{sc.name}.mp4"

@@ -20,8 +20,8 @@ from robomask.cli.common import (
     scene_patterns,
 )
 from robomask.config import render_template
-from robomask.errors import ConfigError, RobomaskError
-from robomask.io.atomic import write_text
+from robomask.errors import RobomaskError
+from robomask.io.atomic import refuse_overwrite, write_text
 from robomask.scenes import select_scene_names
 
 
@@ -31,9 +31,7 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented mask_config.yaml with every key."""
-    if path.exists() and not force:
-        raise ConfigError(f"{path}: expected no file there, got an existing one",
-                          hint="pass --force to overwrite it")
+    refuse_overwrite(path, force=force)
     write_text(path, render_template())
     say(f"wrote {path}: edit task_name, data_base_dir and export_base_dir")
 

@@ -11,8 +11,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from robomask.errors import OverwriteError
-from robomask.io.atomic import json_bytes, write_bytes
+from robomask.io.atomic import json_bytes, refuse_overwrite, write_bytes
 from robomask.pipeline.state import file_digest
 
 MANIFEST = ".robomask_demo.json"
@@ -50,11 +49,10 @@ class OwnedFiles:
         stale = [p for d in cleared if Path(d).is_dir() for p in sorted(Path(d).glob("*.png"))
                  if p not in planned]
         in_the_way = [p for p in [*sorted(planned), *stale] if p.exists() and not self.is_own(p)]
-        if in_the_way and not self.force:
-            raise OverwriteError(
-                f"{in_the_way[0]}: expected no file there (or one an earlier demo wrote), got "
-                f"an existing one ({len(in_the_way)} such file(s) under {self.root})",
-                hint="choose another --dir, or pass --force to overwrite them")
+        if in_the_way:
+            refuse_overwrite(in_the_way[0], force=self.force,
+                             got=f"one the demo did not write ({len(in_the_way)} such file(s) "
+                                 f"under {self.root})", instead="choose another --dir")
         return stale
 
     def write(self, path: Path, data: bytes) -> None:

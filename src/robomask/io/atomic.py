@@ -6,7 +6,9 @@ like ``*.png`` never see them. :func:`write_group` extends this to several files
 one folder that must change together (the arm and gripper prompt files).
 
 A write that fails for lack of space raises :class:`~robomask.errors.DiskFullError`
-naming the folder, never a bare ``OSError``.
+naming the folder, never a bare ``OSError``. :func:`refuse_overwrite` is the one check
+that a command does not replace a user's file (or fill a user's folder) without
+``--force``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from robomask.errors import DiskFullError
+from robomask.errors import DiskFullError, OverwriteError
 
 TMP_SUFFIX = ".tmp"
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
@@ -36,6 +38,30 @@ def space_checked(path: Path) -> Iterator[None]:
         raise DiskFullError(f"{path}: no space left on {Path(path).parent} ({exc.strerror})",
                             hint="free some space (or move export_base_dir), then run "
                                  "again: finished frames are kept") from exc
+
+
+def refuse_overwrite(path: Path, *, force: bool, got: str | None = None,
+                     instead: str | None = None) -> None:
+    """Raise unless ``force`` when ``path`` is taken: a file that exists, or a folder that
+    holds anything (a command's own default outputs need no check).
+
+    Args:
+        path: The file or folder a command is about to write.
+        force: The command's ``--force``.
+        got: What is there, for the message (default: "an existing one" / "one with files").
+        instead: The other way out, for the hint (e.g. "--out another folder").
+
+    Raises:
+        OverwriteError: ``{path}: expected no file there, got ...`` with a ``--force`` hint.
+    """
+    p = Path(path)
+    folder = p.is_dir()
+    if force or not (any(p.iterdir()) if folder else p.exists()):
+        return
+    want = "an empty or new folder" if folder else "no file there"
+    got = got or ("one with files" if folder else "an existing one")
+    raise OverwriteError(f"{p}: expected {want}, got {got}",
+                         hint="pass --force to overwrite" + (f", or {instead}" if instead else ""))
 
 
 def _temp_path(path: Path) -> Path:

@@ -13,7 +13,7 @@ import numpy as np
 
 from robomask.config import Config
 from robomask.errors import KinematicsError
-from robomask.io.atomic import write_bytes, write_text
+from robomask.io.atomic import refuse_overwrite, write_bytes, write_text
 from robomask.io.maskstore import decode_png
 from robomask.kinematics import open_scene_render
 from robomask.kinematics.calibrate import Calibration, refine_pose
@@ -89,7 +89,8 @@ def calibrate_scene(scene: Scene, config: Config, frame_indices: list[int], *,
     (``pose.npy`` -> ``pose.refined.npy``; an inline pose -> ``{cam_dir}/{key}.refined.txt``).
 
     Raises:
-        KinematicsError: Bad inputs, missing masks, or the refined file exists (no force).
+        KinematicsError: Bad inputs or missing masks.
+        OverwriteError: The refined file exists (without ``force``).
     """
     kin = config.kinematics
     if kin is None:
@@ -97,9 +98,7 @@ def calibrate_scene(scene: Scene, config: Config, frame_indices: list[int], *,
     key, given = pose_path(kin, scene)
     out = (given.with_name(f"{given.stem}.refined{given.suffix}") if given is not None
            else scene.camera_dir / f"{key}.refined.txt")
-    if out.exists() and not force:
-        raise KinematicsError(f"{out}: expected no file there, got an earlier refined pose",
-                              hint="pass --force to overwrite it")
+    refuse_overwrite(out, force=force, got="an earlier refined pose")
     masks = robot_masks(scene, frame_indices, masks_dir)
     render = open_scene_render(config, scene)
     render.check_visible()

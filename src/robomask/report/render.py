@@ -14,8 +14,7 @@ import cv2
 import numpy as np
 
 from robomask.config import Config
-from robomask.errors import KinematicsError
-from robomask.io.atomic import write_bytes
+from robomask.io.atomic import refuse_overwrite, write_bytes
 from robomask.io.maskstore import MaskStore
 from robomask.kinematics import open_scene_render
 from robomask.progress import ProgressCallback, Ticker
@@ -55,12 +54,11 @@ def write_render(scene: Scene, config: Config, out_dir: Path | None = None, *,
 
     Raises:
         KinematicsError: No kinematics section, bad calibration inputs, the robot out of
-            view on every frame, or ``out_dir`` already holds files (without ``force``).
+            view on every frame.
+        OverwriteError: ``out_dir`` already holds files (without ``force``).
     """
     out = Path(out_dir) if out_dir is not None else default_render_dir(scene)
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise KinematicsError(f"{out}: expected an empty or new folder, got one with files",
-                              hint="pass --force to overwrite, or --out another folder")
+    refuse_overwrite(out, force=force, instead="--out another folder")
     frames = scene.frames()
     sr = open_scene_render(config, scene, frames)
     sr.check_visible()
