@@ -20,9 +20,11 @@ latency is that of the click-to-mask step on the same clicks with the frame upsc
 on a machine shared with other work they do not grow with its load, as wall-clock
 times do; on an idle core the two agree.
 
-The demo scene (``make_demo_scene``, 640x360, 90 frames) is scored with its own prompt
-files (clicks on frames 0, 45, 89, one per link, cable or finger, negatives nearby): J
-over the frames that carry no clicks; "IoU frame 0" is its first keyframe's mask.
+The demo scene (``make_demo_scene``, 640x360, 90 frames) is scored twice: its arm and
+its gripper as sequences clicked on frame 0 only by each rule, both pipelines; and
+robomask with the scene's own prompt files (clicks on frames 0, 45, 89, one per link,
+cable or finger, negatives nearby): J over the frames that carry no clicks; "IoU frame
+0" is its first keyframe's mask.
 
 Usage:
     python benchmarks/vos.py [--davis /work/shared/data/davis] [--rules centre spread]
@@ -171,6 +173,22 @@ def davis_table(root: Path, rules: list[str], stride: int) -> None:
                   f"{ja / max(jb, 1e-9):.2f}x) | | | | | | |")
 
 
+def demo_table(rules: list[str]) -> None:
+    """The demo scene's arm and gripper as two sequences, clicked on frame 0 by each rule."""
+    print("\n| demo scene, clicks on frame 0 only | J robomask | J plain | IoU frame 0 "
+          "robomask | IoU frame 0 plain |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = make_demo_scene(Path(tmp))
+        frames = open_frames(demo.camera_dir / "color")
+        for kind in ("arm", "gripper"):
+            truth = [demo.ground_truth(kind, i) for i in range(demo.num_frames)]
+            for rule in rules:
+                a, b = (_score(frames, truth, rule, p) for p in ("robomask", "plain"))
+                print(f"| demo {kind}, {RULE_NAMES[rule]} | {a['J']:.3f} | {b['J']:.3f} | "
+                      f"{a['first']:.3f} | {b['first']:.3f} |", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--davis", type=Path, default=Path("/work/shared/data/davis"))
@@ -189,6 +207,7 @@ def main() -> int:
         print(f"\n(DAVIS skipped: expected sequences under {args.davis}, got no such folder)")
     if args.no_demo:
         return 0
+    demo_table(args.rules)
     print("\n| demo scene (robomask, 3 keyframes) | frames | J | min IoU | IoU frame 0 | "
           "frames/s (both passes) |")
     print("|---|---|---|---|---|---|")

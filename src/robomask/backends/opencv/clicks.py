@@ -18,7 +18,9 @@ apart into pieces around the clicks.
    is the object's unless the outside of the box (and the negative seeds) shows it more
    often than the positive disks do and more often than ``NOVEL`` times a uniform
    spread of colours would (a colour rare around the box belongs to the object even
-   when no click was on it: the windows of a car clicked on its door).
+   when no click was on it: the windows of a car clicked on its door). Only the first
+   round counts rare colours: a grown box takes in neighbours of rare colours too (the
+   forearm by a gripper).
 2. Few clicks near the middle of a large object say little about its size: the box
    then cuts the object, GrabCut learns the object's colours as background and keeps a
    blob around the clicks. That shows as the object's colours going on past the blob's
@@ -146,11 +148,14 @@ class _Rounds:
         """At most ``rounds`` rounds from the box ``lo``..``hi`` ((x, y) corners) plus
         ``margin`` px, the margin growing by ``GROW`` while the result presses on the box
         or collapsed; with ``spill_radius`` they stop at a result whose colours go on
-        past it (:func:`_spills`). ``novel``: as in :func:`_grabcut_in_box`."""
+        past it (:func:`_spills`). ``novel``: as in :func:`_grabcut_in_box`, for the first
+        round (a grown box takes in neighbours of rare colours: a forearm by a gripper);
+        later rounds count no colour as object for being rare."""
         h, w = self.seeds.shape
         for k in range(rounds):
             box = _box(lo, hi, margin, (w, h))
-            fg, scale = _grabcut_in_box(self.rgb, self.seeds, self.sample, box, margin, novel)
+            fg, scale = _grabcut_in_box(self.rgb, self.seeds, self.sample, box, margin,
+                                        novel if k == 0 or novel is None else 0.0)
             mask = _connected_to(fg, self.pos)
             grow = _collapsed(mask, self.seeds, self.small) or _presses_on_box(mask, box, (w, h))
             spilled = spill_radius is not None and _spills(self.rgb, mask, spill_radius)
