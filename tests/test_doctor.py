@@ -83,7 +83,8 @@ def test_cli_exit_code_follows_the_configured_backend(make_scene, capsys, tmp_pa
     monkeypatch.chdir(tmp_path / "empty")  # no mask_config.yaml here
     with pytest.raises(SystemExit) as e:
         main(["doctor"])
-    assert e.value.code == 0 and "weight paths not checked" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert e.value.code == 0 and "weight paths and kinematics section not checked" in out
 
 
 def test_cli_reads_the_config_in_the_current_folder(make_scene, capsys, monkeypatch) -> None:
@@ -93,7 +94,7 @@ def test_cli_reads_the_config_in_the_current_folder(make_scene, capsys, monkeypa
         main(["doctor"])
     out = capsys.readouterr().out
     assert e.value.code == 1 and "no_such_folder" in out  # the configured backend fails
-    assert "weight paths checked in mask_config.yaml" in out
+    assert "weight paths and kinematics section checked in mask_config.yaml" in out
 
 
 def _cells(text: str) -> list[list[str]]:
@@ -201,3 +202,29 @@ def test_kinematic_backend_needs_a_kinematics_section(make_scene):
     assert not check.ok and "no kinematics section" in check.reasons[-1]
     installed = all(available(m) for m in ("yourdfpy", "trimesh", "fast_simplification"))
     assert check_backend("kinematic").ok == installed
+
+
+def test_a_config_that_renders_marks_the_kinematic_backend_configured(make_scene):
+    from robomask.config import KinematicsConfig
+
+    sc = make_scene()
+    eye = [[1.0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, 1.0, 0], [0, 0, 0, 1.0]]
+    kin = KinematicsConfig(urdf="robot.urdf", intrinsics=[[500.0, 0, 320], [0, 500.0, 240],
+                                                          [0, 0, 1]],
+                           camera_pose_in_base=eye, use="masks")
+    masks = sc.config.model_copy(update={"kinematics": kin, "backend": "sam3"})
+    # use: masks runs the kinematic backend whatever `backend` says
+    assert check_backend("kinematic", masks).configured
+    assert not check_backend("sam3", masks).configured
+    prompts = masks.model_copy(update={"kinematics": kin.model_copy(update={"use": "prompts"})})
+    assert check_backend("kinematic", prompts).configured  # the render makes the prompts
+    assert check_backend("sam3", prompts).configured
+    assert not check_backend("kinematic", sc.config).configured  # no section: not in use
+
+
+def test_without_a_config_doctor_says_what_it_did_not_check(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["doctor"])
+    out = capsys.readouterr().out.replace("\n", " ")
+    assert "kinematics section" in out and "--config" in out

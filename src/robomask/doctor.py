@@ -12,7 +12,7 @@ import importlib
 from dataclasses import dataclass
 
 from robomask._optional import available
-from robomask.backends import backend_names
+from robomask.backends import backend_names, session_backend_name
 from robomask.config import Config
 
 
@@ -25,7 +25,9 @@ class BackendCheck:
         ok: True when nothing stops it here.
         reasons: What stops it (e.g. ``"no CUDA: no CUDA GPU visible"``).
         fixes: One command or step per reason, in the same order.
-        configured: True when the config given selects this backend.
+        configured: True when a run of the config given needs this backend: the one its
+            sessions use, and ``kinematic`` whenever it has a kinematics section (the
+            render makes the prompts, the shape prior or the report's check).
         notes: How the backend deviates from its library's defaults (e.g. who runs NMS).
     """
 
@@ -43,7 +45,9 @@ _MODULES = {"sam3": "robomask.backends.sam3", "sam3-hf": "robomask.backends.sam3
 
 def check_backend(name: str, config: Config | None = None) -> BackendCheck:
     """Check one backend by name (no model is loaded)."""
-    configured = config is not None and config.backend == name
+    configured = config is not None and (
+        name == session_backend_name(config)
+        or (name == "kinematic" and config.kinematics is not None))
     module_name = _MODULES.get(name)
     if module_name is None or not available(module_name):
         return BackendCheck(name, True, (), (), configured) if module_name is None else \

@@ -44,8 +44,9 @@ def doctor(
     for c in checks:
         for note in c.notes:
             say(f"{c.name}: {note}")
-    say(f"weight paths checked in {config}" if config is not None else
-        f"weight paths not checked: no ./{DEFAULT_CONFIG} here; pass --config FILE")
+    say(f"weight paths and kinematics section checked in {config}" if config is not None
+        else f"weight paths and kinematics section not checked: no ./{DEFAULT_CONFIG} here; "
+             "pass --config FILE")
     if any(c.configured and not c.ok for c in checks):
         raise typer.Exit(1)
 
