@@ -20,20 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from robomask.config import render_template
-from robomask.demo.owned import OwnedFiles
-from robomask.demo.scene import (
-    CAMERA,
-    FIRST_TIMESTAMP_MS,
-    FPS,
-    SCENE,
-    TASK,
-    DemoScene,
-    ground_truth_store,
-)
+from robomask.demo.scene import DemoFiles, DemoScene
 from robomask.demo.synth import ARM_RGB, GRIPPER_RGB, table_texture
-from robomask.io.frames import encode_image
-from robomask.io.maskstore import encode_png
 from robomask.kinematics import Camera, Renderer, load_robot
 
 GRIPPER_LINKS = ("palm", "finger_left", "finger_right")
@@ -122,28 +110,20 @@ def make_kinematic_scene(root: Path, *, num_frames: int = 60,
         OverwriteError: A file in the way is not the demo's and ``force`` is off.
         BackendError: The ``kinematics`` extra is not installed.
     """
-    root = Path(root)
-    cam = root / "data" / TASK / "train" / SCENE / f"cam_{CAMERA}"
-    color = cam / "color"
-    gt_dirs = {k: root / "ground_truth" / SCENE / k for k in ("arm", "gripper")}
-    stores = {k: ground_truth_store(d, size_wh, num_frames) for k, d in gt_dirs.items()}
-    stamps = [FIRST_TIMESTAMP_MS + round(i * 1000 / FPS) for i in range(num_frames)]
-    urdf, config_path = root / "robot" / "demo_arm.urdf", root / "mask_config.yaml"
-    extra = [urdf, config_path, cam / "joint_states.csv", cam / "K.txt", cam / "camera_pose.txt"]
-    owned = OwnedFiles(root, force=force)
-    planned = [*extra, *(color / f"{t}.png" for t in stamps),
-               *(st.path(i) for st in stores.values() for i in range(num_frames))]
-    for old in owned.check(planned, cleared=(color, *gt_dirs.values())):
-        old.unlink()
-    owned.write(urdf, URDF.encode("utf-8"))
+    files = DemoFiles(root, size_wh, num_frames, force=force)
+    cam = files.camera_dir
+    urdf = files.root / "robot" / "demo_arm.urdf"
+    files.clear([urdf, cam / "joint_states.csv", cam / "K.txt", cam / "camera_pose.txt"])
+    files.owned.write(urdf, URDF.encode("utf-8"))
     q = joint_track(num_frames)
     rows = ["frame_index," + ",".join(JOINTS)] + [
         f"{i}," + ",".join(f"{v:.6f}" for v in q[i]) for i in range(num_frames)]
-    owned.write(cam / "joint_states.csv", ("\n".join(rows) + "\n").encode("utf-8"))
+    files.owned.write(cam / "joint_states.csv", ("\n".join(rows) + "\n").encode("utf-8"))
     k, pose = demo_camera(size_wh)
-    owned.write(cam / "K.txt", "\n".join(" ".join(f"{v:.6f}" for v in r) for r in k).encode())
-    owned.write(cam / "camera_pose.txt",
-                "\n".join(" ".join(f"{v:.9f}" for v in r) for r in pose).encode())
+    files.owned.write(cam / "K.txt",
+                      "\n".join(" ".join(f"{v:.6f}" for v in r) for r in k).encode())
+    files.owned.write(cam / "camera_pose.txt",
+                      "\n".join(" ".join(f"{v:.9f}" for v in r) for r in pose).encode())
     renderer = Renderer(load_robot(urdf), Camera(k, np.linalg.inv(pose), tuple(size_wh)))
     names = renderer.link_names
     grip_labels = [names.index(n) + 1 for n in GRIPPER_LINKS]
@@ -151,11 +131,9 @@ def make_kinematic_scene(root: Path, *, num_frames: int = 60,
     rng = np.random.default_rng(seed)
     for i in range(num_frames):
         labels = renderer.labels(dict(zip(JOINTS, q[i].tolist(), strict=True)))
-        owned.write(color / f"{stamps[i]}.png",
-                    encode_image(_shade(labels, names, table, rng), ".png"))
         grip = np.isin(labels, grip_labels)
-        owned.write(stores["arm"].path(i), encode_png((labels > 0) & ~grip))
-        owned.write(stores["gripper"].path(i), encode_png(grip))
+        files.write_frame(i, _shade(labels, names, table, rng),
+                          {"arm": (labels > 0) & ~grip, "gripper": grip})
     kinematics = {"urdf": "robot/demo_arm.urdf",
                   "joint_states": "{cam_dir}/joint_states.csv",
                   "intrinsics": "{cam_dir}/K.txt",
@@ -163,10 +141,4 @@ def make_kinematic_scene(root: Path, *, num_frames: int = 60,
                   "camera_frame": "optical", "arm_links": ["*"],
                   "gripper_right_links": list(GRIPPER_LINKS), "use": "prompts",
                   "keyframe_every": 30}
-    owned.write(config_path, render_template(
-        task_name=TASK, scene_name=SCENE, data_base_dir="data", export_base_dir="outputs",
-        sam3_checkpoint=None, backend="opencv", arm_obj_id_2=None, vis_frame_stride=10,
-        cuda_visible_devices="0", cuda_visible_devices_arm="0",
-        cuda_visible_devices_gripper="0", kinematics=kinematics).encode("utf-8"))
-    owned.save()
-    return DemoScene(root, config_path, SCENE, cam, gt_dirs, num_frames, tuple(size_wh), ())
+    return files.finish(export_base_dir="outputs", vis_frame_stride=10, kinematics=kinematics)

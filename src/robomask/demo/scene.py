@@ -92,28 +92,16 @@ def make_demo_scene(root: Path, *, num_frames: int = 90, size_wh: tuple[int, int
     """
     if num_frames < 3:
         raise ValueError(f"num_frames: expected >= 3, got {num_frames}")
-    root = Path(root)
-    cam = root / "data" / TASK / "train" / SCENE / f"cam_{CAMERA}"
-    color = cam / "color"
-    gt_dirs = {k: root / "ground_truth" / SCENE / k for k in ("arm", "gripper")}
-    stores = {k: ground_truth_store(d, size_wh, num_frames) for k, d in gt_dirs.items()}
-    stamps = [FIRST_TIMESTAMP_MS + round(i * 1000 / FPS) for i in range(num_frames)]
-    config_path = root / "mask_config.yaml"
-    owned = OwnedFiles(root, force=force)
-    planned = [config_path, cam / ARM_PROMPTS_FILE, cam / GRIPPER_PROMPTS_FILE,
-               *(color / f"{t}.png" for t in stamps),
-               *(st.path(i) for st in stores.values() for i in range(num_frames))]
-    for old in owned.check(planned, cleared=(color, *gt_dirs.values())):
-        old.unlink()  # no stale frames from an earlier call
+    files = DemoFiles(root, size_wh, num_frames, force=force)
+    cam = files.camera_dir
+    files.clear([cam / ARM_PROMPTS_FILE, cam / GRIPPER_PROMPTS_FILE])
     keyframes = (0, num_frames // 2, num_frames - 1)
     table = table_texture(size_wh, seed)
     prompts = {"arm": PromptSet(), "gripper": PromptSet()}
     for i in range(num_frames):
         frame = draw_frame(i, num_frames, size_wh, seed, table)
-        owned.write(color / f"{stamps[i]}.png", encode_image(frame.rgb, ".png"))
         masks = {"arm": frame.arm, "gripper": frame.gripper}
-        for kind, store in stores.items():
-            owned.write(store.path(i), encode_png(masks[kind]))
+        files.write_frame(i, frame.rgb, masks)
         if i in keyframes:
             for kind, (key, obj_id) in (("arm", (ARM_KEY, ARM_ID)),
                                         ("gripper", (RIGHT_KEY, GRIPPER_RIGHT_ID))):
@@ -126,17 +114,72 @@ def make_demo_scene(root: Path, *, num_frames: int = 90, size_wh: tuple[int, int
     for kind, name in (("arm", ARM_PROMPTS_FILE), ("gripper", GRIPPER_PROMPTS_FILE)):
         doc = prompts[kind].to_json()
         doc["created_at_utc"] = CREATED_AT  # a fixed stamp keeps the files reproducible
-        owned.write(cam / name, json_bytes(doc))
-    owned.write(config_path, render_template(
-        task_name=TASK, scene_name=SCENE, data_base_dir="data", export_base_dir="masks",
-        sam3_checkpoint=None, backend="opencv", camera=CAMERA, arm_obj_id=ARM_ID,
-        arm_obj_id_2=None, gripper_left_obj_id=2, gripper_right_obj_id=GRIPPER_RIGHT_ID,
-        export_arm_dilate_radius=5, export_gripper_dilate_radius=5,
-        cuda_visible_devices="0", cuda_visible_devices_arm="0",
-        cuda_visible_devices_gripper="0").encode("utf-8"))
-    owned.save()
-    return DemoScene(root, config_path, SCENE, cam, gt_dirs, num_frames, tuple(size_wh),
-                     keyframes)
+        files.owned.write(cam / name, json_bytes(doc))
+    return files.finish(keyframes, export_base_dir="masks", camera=CAMERA, arm_obj_id=ARM_ID,
+                        gripper_left_obj_id=2, gripper_right_obj_id=GRIPPER_RIGHT_ID,
+                        export_arm_dilate_radius=5, export_gripper_dilate_radius=5)
+
+
+class DemoFiles:
+    """A demo scene's folders under ``root`` (SPEC section 2) and the writing into them:
+    every file atomically and recorded as the demo's own
+    (:class:`~robomask.demo.owned.OwnedFiles`), so a later demo may replace it.
+
+    Args:
+        root: Output folder.
+        size_wh: (width, height) of the frames in pixels.
+        num_frames: Frames in the video.
+        force: Overwrite files the demo did not write.
+    """
+
+    def __init__(self, root: Path, size_wh: tuple[int, int], num_frames: int, *,
+                 force: bool) -> None:
+        self.root = Path(root)
+        self.camera_dir = self.root / "data" / TASK / "train" / SCENE / f"cam_{CAMERA}"
+        self.color = self.camera_dir / "color"
+        self.ground_truth_dirs = {k: self.root / "ground_truth" / SCENE / k
+                                  for k in ("arm", "gripper")}
+        self.stores = {k: ground_truth_store(d, size_wh, num_frames)
+                       for k, d in self.ground_truth_dirs.items()}
+        self.stamps = [FIRST_TIMESTAMP_MS + round(i * 1000 / FPS) for i in range(num_frames)]
+        self.config_path = self.root / "mask_config.yaml"
+        self.size_wh, self.num_frames = (int(size_wh[0]), int(size_wh[1])), num_frames
+        self.owned = OwnedFiles(self.root, force=force)
+
+    def clear(self, extra: list[Path]) -> None:
+        """Check, before anything is written, that every file to be written (the frames,
+        the ground truth, the config and ``extra``) is absent or the demo's own, and remove
+        an earlier demo's frames and ground truth that this one will not write.
+
+        Raises:
+            OverwriteError: A file in the way is not the demo's and ``force`` is off.
+        """
+        planned = [self.config_path, *extra, *(self.color / f"{t}.png" for t in self.stamps),
+                   *(st.path(i) for st in self.stores.values() for i in range(self.num_frames))]
+        for old in self.owned.check(planned, cleared=(self.color,
+                                                      *self.ground_truth_dirs.values())):
+            old.unlink()
+
+    def write_frame(self, frame_index: int, rgb: np.ndarray, masks: dict[str, np.ndarray]
+                    ) -> None:
+        """Write frame ``frame_index`` (uint8 RGB) and its ``arm``/``gripper`` masks."""
+        self.owned.write(self.color / f"{self.stamps[frame_index]}.png",
+                         encode_image(rgb, ".png"))
+        for kind, store in self.stores.items():
+            self.owned.write(store.path(frame_index), encode_png(masks[kind]))
+
+    def finish(self, keyframes: tuple[int, ...] = (), **config: object) -> DemoScene:
+        """Write the config (task, scene and data folder of the demo, backend opencv, no
+        second arm, GPU 0, and the ``config`` values) and the manifest of the demo's files.
+        """
+        self.owned.write(self.config_path, render_template(
+            task_name=TASK, scene_name=SCENE, data_base_dir="data", sam3_checkpoint=None,
+            backend="opencv", arm_obj_id_2=None, cuda_visible_devices="0",
+            cuda_visible_devices_arm="0", cuda_visible_devices_gripper="0",
+            **config).encode("utf-8"))
+        self.owned.save()
+        return DemoScene(self.root, self.config_path, SCENE, self.camera_dir,
+                         self.ground_truth_dirs, self.num_frames, self.size_wh, keyframes)
 
 
 def ground_truth_store(folder: Path, size_wh: tuple[int, int], num_frames: int
