@@ -120,6 +120,22 @@ def test_few_central_clicks_cover_a_large_object(tmp_path):
     assert min(ious) >= 0.9, ious
 
 
+def test_one_click_near_the_edge_of_a_bar_gives_the_bar(tmp_path):
+    """A single click off the middle of a bright bar on noise: the generous box's result
+    has the click near its edge and is dropped; growing from the click still finds the
+    whole bar (once an empty mask: the rounds were used up)."""
+    w, h = 320, 180
+    img = np.random.default_rng(0).integers(0, 60, (h, w, 3), dtype=np.uint8)
+    bar = np.zeros((h, w), bool)
+    bar[5:41, 19:125] = True
+    img[bar] = (200, 200, 210)
+    (tmp_path / "v").mkdir()
+    cv2.imwrite(str(tmp_path / "v" / "0.png"), img[..., ::-1])
+    with OpenCVBackend().open_session(open_frames(tmp_path / "v")) as s:
+        mask = s.add_clicks(0, 1, np.array([[39.0, 15.0]]), np.array([1])).masks[1]
+    assert iou(mask, bar) >= 0.95, iou(mask, bar)
+
+
 def test_central_clicks_sit_in_the_middle_and_negatives_close_outside():
     mask = np.zeros((120, 200), bool)
     mask[20:100, 20:180] = True
