@@ -7,8 +7,7 @@ import pytest
 
 pytest.importorskip("yourdfpy")
 
-from tests.test_cli_errors import assert_user_error, run_cli  # noqa: E402
-
+from cli_run import assert_user_error, run_cli  # noqa: E402
 from robomask.config import load_config  # noqa: E402
 from robomask.demo.kinematic import make_kinematic_scene  # noqa: E402
 from robomask.io.maskstore import encode_png  # noqa: E402

@@ -8,8 +8,8 @@ import pytest
 pytest.importorskip("yourdfpy")
 
 from tests.kin_robot import make_kin_scene, write_urdf  # noqa: E402
-from tests.test_cli_errors import assert_user_error, run_cli  # noqa: E402
 
+from cli_run import assert_user_error, run_cli  # noqa: E402
 from robomask.io.maskstore import decode_png  # noqa: E402
 
 

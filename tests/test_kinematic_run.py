@@ -9,8 +9,7 @@ import pytest
 
 pytest.importorskip("yourdfpy")
 
-from tests.test_cli_errors import run_cli  # noqa: E402
-
+from cli_run import run_cli  # noqa: E402
 from robomask.config import load_config  # noqa: E402
 from robomask.demo.kinematic import make_kinematic_scene  # noqa: E402
 from robomask.masks import mask_iou  # noqa: E402
