@@ -114,3 +114,11 @@ def test_config_section_paths_and_pose_keys(tmp_path):
         config_from_dict({**base, "kinematics": {**kin, "base_in_camera": "p.npy"}})
     with pytest.raises(ConfigError, match="unknown key 'kinematics.urdf_path'"):
         config_from_dict({**base, "kinematics": {**kin, "urdf_path": "x"}})
+
+
+def test_trailing_index_reads_ascii_numbers_that_int_can_take():
+    from robomask.kinematics.joints import trailing_index
+
+    assert trailing_index("frame_0042") == 42 and trailing_index("7") == 7
+    assert trailing_index("frame") is None and trailing_index("frame_²") is None
+    assert trailing_index("f" + "9" * 5000) is None  # int() refuses over 4300 digits

@@ -65,6 +65,23 @@ PredictorFactory = Callable[[], Any]
 BUILDER_MODULE = "sam3.model_builder"
 
 
+WEIGHTS_HINT = ("huggingface-cli download facebook/sam3 sam3.pt --local-dir DIR (gated: "
+                "request access first), then set sam3_checkpoint")
+
+
+def check_checkpoint(ckpt: Path | None) -> Path:
+    """The SAM3 weights file that ``sam3_checkpoint`` names.
+
+    Raises:
+        BackendError: The key is not set, or no file is there.
+    """
+    if ckpt is None or not Path(ckpt).is_file():
+        got = "null" if ckpt is None else f"{ckpt} (no such file)"
+        raise BackendError(f"sam3_checkpoint: expected the SAM3 weights file (sam3.pt), "
+                           f"got {got}", hint=WEIGHTS_HINT)
+    return Path(ckpt)
+
+
 def diagnose(config: Config | None) -> list[tuple[str, str]]:
     """What stops this backend here, as (reason, fix) pairs; empty when it can run."""
     problems: list[tuple[str, str]] = []
@@ -81,13 +98,11 @@ def diagnose(config: Config | None) -> list[tuple[str, str]]:
         if broken:
             problems.append((f"sam3 does not import ({broken})",
                              "pip install 'robomask[sam3]' (it adds what sam3 0.1.4 omits)"))
-    if config is not None and (config.sam3_checkpoint is None
-                               or not Path(config.sam3_checkpoint).is_file()):
-        ckpt = config.sam3_checkpoint
-        got = "null" if ckpt is None else f"{ckpt} (no such file)"
-        problems.append((f"no weights: sam3_checkpoint: {got}",
-                         "huggingface-cli download facebook/sam3 sam3.pt --local-dir DIR "
-                         "(gated: request access first), then set sam3_checkpoint"))
+    if config is not None:
+        try:
+            check_checkpoint(config.sam3_checkpoint)
+        except BackendError as exc:
+            problems.append((f"no weights: {exc.message}", WEIGHTS_HINT))
     try:
         find_bpe(config.sam3_bpe_path if config is not None else None)
     except BackendError:
@@ -107,11 +122,7 @@ def build(config: Config, stage: Stage) -> Sam3Backend:
     if cuda:
         raise BackendError(f"sam3 backend: expected a CUDA GPU, got {cuda}",
                            hint="use backend: sam3-hf on this machine (see robomask doctor)")
-    ckpt = config.sam3_checkpoint
-    if ckpt is None or not Path(ckpt).is_file():
-        raise BackendError(f"config key 'sam3_checkpoint': expected the SAM3 weights file "
-                           f"(sam3.pt), got {'no value' if ckpt is None else ckpt}",
-                           hint="see docs/sam3.md, 'Getting the weights'")
+    ckpt = check_checkpoint(config.sam3_checkpoint)
     bpe = find_bpe(config.sam3_bpe_path)
     gpus = gpu_indices(config, stage)
     from sam3.model_builder import build_sam3_video_predictor

@@ -44,6 +44,18 @@ def _one_scene(cfg: Config, scene: str | None) -> Scene:
     return select_scenes(cfg, [scene] if scene else None)[0]
 
 
+def _target(config: Path, scene: str | None, out: Path | None, force: bool, folder: str,
+            name: str) -> tuple[Config, Scene, Path]:
+    """The config, the scene and the file to write: ``out`` (refused when it exists,
+    without ``--force``), or robomask's own ``{folder}/{name}`` in the task's output
+    folder, replaced on each run (``{scene}`` in ``name`` is the scene's name)."""
+    if out is not None:
+        refuse_overwrite(out, force=force)
+    cfg = open_config(config)
+    sc = _one_scene(cfg, scene)
+    return cfg, sc, out or cfg.output_dir / folder / name.format(scene=sc.name)
+
+
 def preview(
     config: ConfigOption = Path("mask_config.yaml"),
     scene: SceneOption = None,
@@ -57,11 +69,8 @@ def preview(
     if stage not in VIEWS:
         raise typer.BadParameter(f"expected arm, gripper or export, got {stage!r}",
                                  param_hint="--stage")
-    if out is not None:
-        refuse_overwrite(out, force=force)
-    cfg = open_config(config)
-    sc = _one_scene(cfg, scene)
-    path = out or cfg.output_dir / PREVIEW_DIR / f"{sc.name}_{stage or 'all'}.png"
+    cfg, sc, path = _target(config, scene, out, force, PREVIEW_DIR,
+                            f"{{scene}}_{stage or 'all'}.png")
     image = render_preview_png(sc, cfg, stage, out=path, show=False)
     say(f"wrote {path.resolve()} ({image.width}x{image.height})")
 
@@ -77,11 +86,7 @@ def video(
     force: OutForceOption = False,
 ) -> None:
     """Overlay mp4 of a whole scene: arm and gripper filled, export outlined, frame numbers."""
-    if out is not None:
-        refuse_overwrite(out, force=force)
-    cfg = open_config(config)
-    sc = _one_scene(cfg, scene)
-    path = out or cfg.output_dir / VIDEO_DIR / f"{sc.name}.mp4"
+    cfg, sc, path = _target(config, scene, out, force, VIDEO_DIR, "{scene}.mp4")
     with ProgressView() as view:
         write_overlay_video(sc, cfg, path, fps=fps, width=width, on_progress=view)
     say(f"wrote {path.resolve()}")

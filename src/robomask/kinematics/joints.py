@@ -27,7 +27,13 @@ from robomask._optional import require
 from robomask.errors import KinematicsError
 
 MatchMode = Literal["auto", "stem", "index", "frame_index", "timestamp"]
-_TRAILING_INT = re.compile(r"(\d+)$")
+_TRAILING_INT = re.compile(r"(?<![0-9])([0-9]{1,18})$")  # ASCII, short enough for int()
+
+
+def trailing_index(name: str) -> int | None:
+    """The number a file stem ends in (``frame_0042`` -> 42), or None."""
+    m = _TRAILING_INT.search(name)
+    return int(m.group(1)) if m else None
 
 
 @dataclass(frozen=True)
@@ -192,7 +198,7 @@ def _folder_rows(folder: Path, frame_stems: Sequence[str], match: MatchMode
         first = next(s for s in frame_stems if s not in files)
         raise KinematicsError(f"{folder}: expected a joint state file '{first}.npy' for the "
                               f"frame '{first}', got none")
-    by_index = {int(m.group(1)): p for s, p in files.items() if (m := _TRAILING_INT.search(s))}
+    by_index = {i: p for s, p in files.items() if (i := trailing_index(s)) is not None}
     for i, stem in enumerate(frame_stems):
         if i not in by_index:
             raise KinematicsError(f"{folder}: expected a joint state for frame {i} ('{stem}'): "

@@ -5,7 +5,6 @@ and write the refined pose beside the given one, in the same convention."""
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +17,10 @@ from robomask.io.maskstore import decode_png
 from robomask.kinematics import open_scene_render
 from robomask.kinematics.calibrate import Calibration, refine_pose
 from robomask.kinematics.camera import pose_as_given
+from robomask.kinematics.joints import trailing_index
 from robomask.kinematics.scene import pose_path
 from robomask.progress import ProgressCallback
 from robomask.scenes import Scene
-
-_TRAILING_INT = re.compile(r"(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -45,8 +43,7 @@ def _mask_file(folder: Path, frame_index: int, stem: str) -> Path:
         if (folder / name).is_file():
             return folder / name
     for p in sorted(folder.glob("*.png")):
-        m = _TRAILING_INT.search(p.stem)
-        if m and int(m.group(1)) == frame_index:
+        if trailing_index(p.stem) == frame_index:
             return p
     raise KinematicsError(f"{folder}: expected a mask for frame {frame_index} "
                           f"({frame_index:05d}.png, {stem}.png or a name ending in "
