@@ -55,10 +55,27 @@ def _value(kin: KinematicsConfig, key: str, scene: Scene) -> str | list:
     return expand(value, scene, key) if isinstance(value, str) else value
 
 
+def kinematics_section(config: Config) -> KinematicsConfig:
+    """The config's kinematics section.
+
+    Raises:
+        KinematicsError: The config has none.
+    """
+    if config.kinematics is None:
+        raise KinematicsError("config: expected a kinematics section, got none",
+                              hint="see 'robomask init' for its keys")
+    return config.kinematics
+
+
+def pose_key(kin: KinematicsConfig) -> str:
+    """``camera_pose_in_base`` or ``base_in_camera``: the pose key the section sets."""
+    return "camera_pose_in_base" if kin.camera_pose_in_base is not None else "base_in_camera"
+
+
 def scene_camera(kin: KinematicsConfig, scene: Scene, size_wh: tuple[int, int]) -> Camera:
     """The camera of ``scene`` from the config's intrinsics and pose."""
     k = read_intrinsics(_value(kin, "intrinsics", scene))
-    key = "camera_pose_in_base" if kin.camera_pose_in_base is not None else "base_in_camera"
+    key = pose_key(kin)
     pose = read_pose(_value(kin, key, scene), key=f"kinematics.{key}")
     return Camera(k, base_to_optical(pose, convention=key,  # type: ignore[arg-type]
                                      camera_frame=kin.camera_frame), size_wh)
@@ -66,7 +83,7 @@ def scene_camera(kin: KinematicsConfig, scene: Scene, size_wh: tuple[int, int]) 
 
 def pose_path(kin: KinematicsConfig, scene: Scene) -> tuple[str, Path | None]:
     """The pose key in use and its file (None when the pose is inline)."""
-    key = "camera_pose_in_base" if kin.camera_pose_in_base is not None else "base_in_camera"
+    key = pose_key(kin)
     value = _value(kin, key, scene)
     return key, Path(value) if isinstance(value, str) else None
 
@@ -174,10 +191,7 @@ def open_scene_render(config: Config, scene: Scene, frames: FrameSource | None =
     Raises:
         KinematicsError: No kinematics section, or a bad URDF, joint state or camera.
     """
-    kin = config.kinematics
-    if kin is None:
-        raise KinematicsError("config: expected a kinematics section, got none",
-                              hint="see 'robomask init' for its keys")
+    kin = kinematics_section(config)
     frames = frames if frames is not None else scene.frames()
     robot = load_robot(expand(kin.urdf, scene, "urdf"),
                        package_root=kin.package_root and expand(kin.package_root, scene,

@@ -18,7 +18,7 @@ from robomask.kinematics import open_scene_render
 from robomask.kinematics.calibrate import Calibration, refine_pose
 from robomask.kinematics.camera import pose_as_given
 from robomask.kinematics.joints import trailing_index
-from robomask.kinematics.scene import pose_path
+from robomask.kinematics.scene import kinematics_section, pose_path
 from robomask.progress import ProgressCallback
 from robomask.scenes import Scene
 
@@ -89,9 +89,7 @@ def calibrate_scene(scene: Scene, config: Config, frame_indices: list[int], *,
         KinematicsError: Bad inputs or missing masks.
         OverwriteError: The refined file exists (without ``force``).
     """
-    kin = config.kinematics
-    if kin is None:
-        raise KinematicsError("config: expected a kinematics section, got none")
+    kin = kinematics_section(config)
     key, given = pose_path(kin, scene)
     out = (given.with_name(f"{given.stem}.refined{given.suffix}") if given is not None
            else scene.camera_dir / f"{key}.refined.txt")
