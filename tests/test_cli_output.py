@@ -70,6 +70,12 @@ def test_help_shows_no_bool_type_beside_flags(args, capsys):
     assert "…" not in out  # nothing cut at 80 columns
 
 
+def test_help_keeps_the_extras_in_square_brackets(capsys):
+    """Rich reads ``[kinematics]`` as markup and drops it unless escaped."""
+    code, out, _ = run_cli(["demo", "--help"], capsys)
+    assert code == 0 and "robomask[kinematics]" in out.replace("\n", "").replace(" ", "")
+
+
 def test_check_says_how_many_scenes_it_checked(make_scene, capsys):
     sc = make_scene("scene_0001")
     make_scene("scene_0002")

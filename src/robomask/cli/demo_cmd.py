@@ -19,7 +19,7 @@ def demo(
         "stage.")] = False,
     kind: Annotated[str, typer.Option(
         "--kind", help="kinematic: zero clicks, prompts made from a URDF render (needs "
-        "pip install 'robomask[kinematics]'); clicks: prompt files with clicks; auto: "
+        "pip install 'robomask\\[kinematics]'); clicks: prompt files with clicks; auto: "
         "kinematic when installed, else clicks.")] = "auto",
 ) -> None:
     """Make a synthetic robot scene and run arm, gripper and merge on it (opencv backend)."""
