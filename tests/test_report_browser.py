@@ -71,7 +71,7 @@ def test_demo_report_renders_in_chromium(tmp_path, browser):
     demo = run_demo(tmp_path / "demo")
     assert all(r.status == "done" for r in demo.reports)
     out = tmp_path / "report"
-    (result,) = write_report([demo.scene], load_config(demo.config_path), out)
+    (result,), _ = write_report([demo.scene], load_config(demo.config_path), out)
     page, errors = _open(browser, (out / "index.html").as_uri())
     page.click(f"text={demo.scene.name}")
     page.wait_for_load_state("load")
@@ -88,7 +88,7 @@ def test_flag_links_jump_to_their_frames(make_scene, tmp_path, browser):
     fx, sc = build_qa_scene(make_scene, FAULTS, num_frames=60, size_wh=(320, 192),
                             vis_frame_stride=6)
     out = tmp_path / "report"
-    (result,) = write_report([sc], fx.config, out)
+    (result,), _ = write_report([sc], fx.config, out)
     page, errors = _open(browser, (out / f"{sc.name}.html").as_uri())
     _assert_rendered(page)
     assert page.locator("svg.plot rect.flag").count() == len(result.flags) == len(FAULTS)

@@ -48,7 +48,7 @@ def _run(argv, capsys):
 def test_report_pages_link_everything_they_show(make_scene, tmp_path):
     fx, sc = build_qa_scene(make_scene, FAULTS, vis_frame_stride=10)
     out = tmp_path / "report"
-    (result,) = write_report([sc], fx.config, out, config_path="cfg.yaml")
+    (result,), _ = write_report([sc], fx.config, out, config_path="cfg.yaml")
     page = out / f"{sc.name}.html"
     links = _parse(page)
     html = page.read_text()
@@ -143,7 +143,7 @@ def test_scene_without_outputs_gets_a_page_with_notes(make_scene, tmp_path):
     fx = make_scene(with_ckpt=False)
     from robomask.scenes import scene
 
-    (result,) = write_report([scene(fx.config, fx.name)], fx.config, tmp_path / "r")
+    (result,), _ = write_report([scene(fx.config, fx.name)], fx.config, tmp_path / "r")
     assert result.flags == [] and len(result.notes) == 3
     html = (tmp_path / "r" / f"{fx.name}.html").read_text()
     assert "no arm masks yet" in html and "No flags" in html

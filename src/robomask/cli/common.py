@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from rich.progress import (
 
 from robomask.config import Config, load_config
 from robomask.progress import Progress as ProgressUpdate
+from robomask.scenes import SceneFailure
 
 console = Console()
 err_console = Console(stderr=True)
@@ -38,6 +40,24 @@ def say(text: str, *, err: bool = False) -> None:
     with brackets print as they are), no highlighting, and no hard wrap inside a path."""
     (err_console if err else console).print(text, markup=False, highlight=False,
                                             soft_wrap=True)
+
+
+def exit_on_failures(failures: Sequence[SceneFailure], total: int, *, err: bool = False
+                     ) -> None:
+    """End a multi-scene command whose other scenes went on: one ``error:`` line per failed
+    scene, then how many of ``total`` scenes failed, and exit code 1; nothing when none
+    failed. ``err`` prints to stderr (when stdout carries data, e.g. ``--json``).
+
+    A lone scene's error is raised as it is (one line, exit code 2, as any user error).
+    """
+    if not failures:
+        return
+    if total == 1 and failures[0].error is not None:
+        raise failures[0].error
+    for f in failures:
+        say(f"error: {f.scene}: {f.message}", err=err)
+    say(f"{len(failures)} of {total} scene(s) failed", err=err)
+    raise typer.Exit(1)
 
 
 def open_config(path: Path, **overrides: object) -> Config:

@@ -14,11 +14,13 @@ from robomask.cli.common import (
     SceneOption,
     ScenesOption,
     console,
+    exit_on_failures,
     open_config,
     scene_patterns,
 )
+from robomask.config import Config
 from robomask.export import FORMATS, Exporter, ExportOptions, build_exporter, default_out_dir
-from robomask.scenes import Scene, select_scenes
+from robomask.scenes import open_scenes
 
 FORMAT_HELP = ", ".join(sorted(FORMATS))
 
@@ -53,7 +55,7 @@ def export(
                                 ("in_place", in_place or None)) if v is not None}
     exporter = build_exporter(cfg, fmt, ExportOptions(out or default_out_dir(cfg, fmt), stage,
                                                       force, params, jobs))
-    _run(exporter, select_scenes(cfg, scene_patterns(scene, scenes) or None))
+    _run(exporter, cfg, scene_patterns(scene, scenes))
 
 
 def depth(
@@ -82,17 +84,21 @@ def depth(
     params = {"ply": ply, **({"near_robot_m": near_robot} if near_robot is not None else {})}
     exporter = DepthExporter(cfg, ExportOptions(out or cfg.output_dir, stage, force, params,
                                                 jobs))
-    _run(exporter, select_scenes(cfg, scene_patterns(scene, scenes) or None))
+    _run(exporter, cfg, scene_patterns(scene, scenes))
 
 
-def _run(exporter: Exporter, chosen: list[Scene]) -> None:
+def _run(exporter: Exporter, cfg: Config, patterns: list[str]) -> None:
+    """Run ``exporter`` on the selected scenes that open; print what each wrote, then the
+    failed scenes (exit 1)."""
+    chosen, failures = open_scenes(cfg, patterns or None)
     with ProgressView() as view:
-        results = exporter.run(chosen, on_progress=view)
+        results, failed = exporter.run(chosen, on_progress=view)
     for r in results:
         console.print(f"{r.scene}: {r.frames} frames ({r.frames_per_s:.1f}/s) -> "
                       f"{', '.join(str(t) for t in r.targets)}", highlight=False, soft_wrap=True)
-    for line in exporter.next_steps(results):
+    for line in exporter.next_steps(results) if results else []:
         console.print(line, highlight=False, soft_wrap=True)
+    exit_on_failures(failures + failed, len(chosen) + len(failures))
 
 
 def register(app: typer.Typer) -> None:

@@ -14,12 +14,13 @@ from robomask.cli.common import (
     ProgressView,
     SceneOption,
     ScenesOption,
+    exit_on_failures,
     open_config,
     say,
     scene_patterns,
 )
 from robomask.pipeline.merge import merge_scene
-from robomask.scenes import select_scenes
+from robomask.scenes import Scene, each_scene, open_scenes
 
 
 def merge(
@@ -31,16 +32,23 @@ def merge(
     force: ForceOption = False,
     jobs: CoresOption = None,
 ) -> None:
-    """Merge {scene}_ckpt_arm and {scene}_ckpt_gripper into the exported masks."""
+    """Merge {scene}_ckpt_arm and {scene}_ckpt_gripper into the exported masks.
+
+    A scene that fails is reported at the end; the others are merged (exit code 1)."""
     cfg = open_config(config, export_mode=export_mode)
-    chosen = select_scenes(cfg, scene_patterns(scene, scenes) or None)
+    chosen, failures = open_scenes(cfg, scene_patterns(scene, scenes) or None)
+    total = len(chosen) + len(failures)
+
+    def merge_one(s: Scene) -> None:
+        result = merge_scene(s, cfg, force=force, jobs=jobs, on_progress=view)
+        done = (f"{result.frames_written} frames written, {result.frames_skipped} "
+                "already done" if result.frames_written else
+                f"all {result.frames_skipped} frames already done (--force redoes them)")
+        say(f"{s.name}: {done} -> {s.mask_dir('export')}")
+
     with ProgressView() as view:
-        for s in chosen:
-            result = merge_scene(s, cfg, force=force, jobs=jobs, on_progress=view)
-            done = (f"{result.frames_written} frames written, {result.frames_skipped} "
-                    "already done" if result.frames_written else
-                    f"all {result.frames_skipped} frames already done (--force redoes them)")
-            say(f"{s.name}: {done} -> {s.mask_dir('export')}")
+        failures += each_scene(chosen, merge_one)[1]
+    exit_on_failures(failures, total)
 
 
 def register(app: typer.Typer) -> None:

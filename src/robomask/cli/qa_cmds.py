@@ -14,6 +14,7 @@ from robomask.cli.common import (
     ProgressView,
     SceneOption,
     ScenesOption,
+    exit_on_failures,
     open_config,
     say,
     scene_patterns,
@@ -25,7 +26,7 @@ from robomask.report.html import report_json, write_report
 from robomask.report.preview import VIEWS
 from robomask.report.preview import preview as render_preview_png
 from robomask.report.video import write_overlay_video
-from robomask.scenes import Scene, select_scenes
+from robomask.scenes import Scene, each_scene, open_scenes, select_scenes
 
 # default output folders, in the task's output folder {export_base_dir}/{task_name}
 PREVIEW_DIR, VIDEO_DIR, REPORT_DIR = "qa_preview", "qa_video", "qa_report"
@@ -117,14 +118,15 @@ def report(
 ) -> None:
     """Flag frames whose masks need a look; write a static HTML report and flags.json."""
     cfg = open_config(config)
-    chosen = select_scenes(cfg, scene_patterns(scene, scenes) or None)
+    chosen, failures = open_scenes(cfg, scene_patterns(scene, scenes) or None)
     folder = out or cfg.output_dir / REPORT_DIR
     with ProgressView() as view:
         if html:
-            results = write_report(chosen, cfg, folder, config_path=str(config), jobs=jobs,
-                                   on_progress=view)
+            results, failed = write_report(chosen, cfg, folder, config_path=str(config),
+                                           jobs=jobs, on_progress=view)
         else:
-            results = [scan_scene(s, cfg, jobs=jobs, on_progress=view) for s in chosen]
+            results, failed = each_scene(chosen, lambda s: scan_scene(
+                s, cfg, jobs=jobs, on_progress=view))
     data = report_json(results, cfg, str(config))
     if not html:
         write_json(folder / "flags.json", data)
@@ -134,12 +136,14 @@ def report(
         for r in results:
             say(_summary(r))
         say(f"report: {folder / 'index.html' if html else folder / 'flags.json'}")
-    if fail_above is not None:
-        over = [r.scene for r in results if r.flagged_frames > fail_above]
-        if over:
-            say(f"{len(over)} scene(s) with more than {fail_above} flagged frames: "
-                f"{', '.join(over)}", err=True)
-            raise typer.Exit(1)
+    over = [r.scene for r in results if fail_above is not None and
+            r.flagged_frames > fail_above]
+    if over:
+        say(f"{len(over)} scene(s) with more than {fail_above} flagged frames: "
+            f"{', '.join(over)}", err=True)
+    exit_on_failures(failures + failed, len(chosen) + len(failures), err=as_json)
+    if over:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

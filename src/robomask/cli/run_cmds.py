@@ -16,6 +16,7 @@ from robomask.cli.common import (
     SceneOption,
     ScenesOption,
     console,
+    exit_on_failures,
     open_config,
     say,
     scene_patterns,
@@ -23,7 +24,7 @@ from robomask.cli.common import (
 from robomask.errors import ConfigError
 from robomask.pipeline.runner import ALL_STAGES, StageReport
 from robomask.pipeline.status import scene_status
-from robomask.scenes import select_scene_names
+from robomask.scenes import SceneFailure, select_scene_names
 
 BackendOption = Annotated[str | None, typer.Option(
     "--backend", help="Backend to use instead of the config's (sam3, sam3-hf, opencv).")]
@@ -36,7 +37,8 @@ RayOption = Annotated[str | None, typer.Option(
 
 
 def print_summary(reports: list[StageReport]) -> None:
-    """The summary table (scene, stage, frames, time, status); notes under it."""
+    """The summary table (scene, stage, frames, time, status) and warnings under it; when a
+    stage failed, its error and the count of failed scenes, then exit 1."""
     table = Table("scene", "stage", "frames", "time", "fps", "status")
     colours = {"done": "green", "skipped": "cyan", "failed": "red"}
     for r in reports:
@@ -48,9 +50,10 @@ def print_summary(reports: list[StageReport]) -> None:
         console.print("skipped: done with the same inputs (--force redoes them)",
                       highlight=False)
     for r in reports:
-        if r.message:
-            tag = "error" if r.status == "failed" else "warning"
-            say(f"{tag}: {r.scene}/{r.stage}: {r.message}")
+        if r.message and r.status != "failed":
+            say(f"warning: {r.scene}/{r.stage}: {r.message}")
+    exit_on_failures([SceneFailure(f"{r.scene}/{r.stage}", r.message) for r in reports
+                      if r.status == "failed"], len({r.scene for r in reports}))
 
 
 def segment(
@@ -108,8 +111,6 @@ def _run(config: Path, patterns: list[str], stages: tuple, backend: str | None, 
         reports = run_batch(cfg, patterns or None, stages, jobs=jobs, gpus=_parse_gpus(gpus),
                             ray_address=ray, force=force, on_progress=view)
     print_summary(reports)
-    if any(r.status == "failed" for r in reports):
-        raise typer.Exit(1)
 
 
 def status(

@@ -20,7 +20,7 @@ from typing import Any
 from robomask.config import Config
 from robomask.errors import ExportError
 from robomask.progress import ProgressCallback
-from robomask.scenes import select_scenes
+from robomask.scenes import SceneFailure, open_scenes
 
 from .base import Exporter, ExportOptions, SceneExport
 
@@ -55,8 +55,10 @@ def build_exporter(config: Config, fmt: str, options: ExportOptions) -> Exporter
 def export_scenes(config: Config, fmt: str, patterns: Sequence[str] | None = None, *,
                   out_dir: Path | None = None, stage: str | None = None, force: bool = False,
                   params: Mapping[str, Any] | None = None, jobs: int | None = None,
-                  on_progress: ProgressCallback | None = None) -> list[SceneExport]:
-    """Export the scenes matching ``patterns`` (default: the config's scene_name).
+                  on_progress: ProgressCallback | None = None
+                  ) -> tuple[list[SceneExport], list[SceneFailure]]:
+    """Export the scenes matching ``patterns`` (default: the config's scene_name); a scene
+    that cannot be opened or exported is returned as a failure and the others go on.
 
     Args:
         config: The config.
@@ -72,4 +74,6 @@ def export_scenes(config: Config, fmt: str, patterns: Sequence[str] | None = Non
     options = ExportOptions(out_dir or default_out_dir(config, fmt), stage, force,
                             dict(params or {}), jobs)
     exporter = build_exporter(config, fmt, options)
-    return exporter.run(select_scenes(config, patterns), on_progress)
+    chosen, failures = open_scenes(config, patterns)
+    results, failed = exporter.run(chosen, on_progress)
+    return results, failures + failed

@@ -23,7 +23,7 @@ from robomask.errors import ExportError
 from robomask.io.frames import FolderFrames, FrameSource
 from robomask.parallel import map_frames
 from robomask.progress import ProgressCallback, Ticker
-from robomask.scenes import Scene
+from robomask.scenes import Scene, SceneFailure, each_scene
 
 _PARTIAL = ".partial-"
 _OLD = ".old-"
@@ -155,26 +155,34 @@ class Exporter(ABC):
                                       f"'{s.name}' there, got an existing one",
                                       hint="pass --force to replace it, or --out elsewhere")
 
-    def run(self, scenes: Sequence[Scene],
-            on_progress: ProgressCallback | None = None) -> list[SceneExport]:
-        """Export every scene in order; a scene's targets appear only once it is whole."""
+    def run(self, scenes: Sequence[Scene], on_progress: ProgressCallback | None = None
+            ) -> tuple[list[SceneExport], list[SceneFailure]]:
+        """Export every scene in order; a scene's targets appear only once it is whole.
+
+        Every target is checked (:meth:`check_targets`) before anything is written; then a
+        scene that fails (a user error) leaves no target and the others go on.
+
+        Returns:
+            The scenes exported, and one :class:`~robomask.scenes.SceneFailure` per scene
+            that failed.
+        """
         self.check_targets(scenes)
-        results = []
-        for s in scenes:
-            t0 = time.perf_counter()
-            targets = self.targets(s)
-            staged = [staging_path(t) for t in targets]
-            try:
-                frames = self.write_scene(s, staged, on_progress)
-            except BaseException:
-                for p in staged:
-                    _remove(p)
-                raise
-            for p, t in zip(staged, targets, strict=True):
-                commit_staged(p, t)
-            results.append(SceneExport(s.name, tuple(targets), frames,
-                                       time.perf_counter() - t0))
-        return results
+        return each_scene(scenes, lambda s: self._export_scene(s, on_progress))
+
+    def _export_scene(self, scene: Scene, on_progress: ProgressCallback | None
+                      ) -> SceneExport:
+        t0 = time.perf_counter()
+        targets = self.targets(scene)
+        staged = [staging_path(t) for t in targets]
+        try:
+            frames = self.write_scene(scene, staged, on_progress)
+        except BaseException:
+            for p in staged:
+                _remove(p)
+            raise
+        for p, t in zip(staged, targets, strict=True):
+            commit_staged(p, t)
+        return SceneExport(scene.name, tuple(targets), frames, time.perf_counter() - t0)
 
 
 def staging_path(target: Path) -> Path:

@@ -37,7 +37,7 @@ from robomask.export.masks import finished_store
 from robomask.io.atomic import write_json, writing
 from robomask.io.maskstore import MaskStore
 from robomask.progress import ProgressCallback, Ticker
-from robomask.scenes import Scene
+from robomask.scenes import Scene, SceneFailure
 from robomask.sources.lerobot.frames import EpisodeFrames
 from robomask.sources.lerobot.meta import INFO_FILE, MASK_SUFFIX, LeRobotMeta
 from robomask.sources.lerobot.source import LeRobotSource, scene_name
@@ -108,9 +108,10 @@ class LeRobotExporter(Exporter):
         raise ExportError("--format lerobot: expected the whole dataset exported at once "
                           "(LeRobotExporter.run), got one scene")
 
-    def run(self, scenes: Sequence[Scene],
-            on_progress: ProgressCallback | None = None) -> list[SceneExport]:
-        """Export every episode of ``scenes``; one :class:`SceneExport` per mask video."""
+    def run(self, scenes: Sequence[Scene], on_progress: ProgressCallback | None = None
+            ) -> tuple[list[SceneExport], list[SceneFailure]]:
+        """Export every episode of ``scenes`` (one dataset, written whole or not at all);
+        one :class:`SceneExport` per mask video, no failures."""
         self.result = export_lerobot(
             self.config, scenes, self.options.out_dir,
             in_place=bool(self.options.params.get("in_place")), stage=self.stage,
@@ -118,7 +119,7 @@ class LeRobotExporter(Exporter):
         r = self.result
         share = r.seconds / max(r.frames, 1)
         return [SceneExport(", ".join(scene_name(e) for e in v.episodes), (r.dataset / v.path,),
-                            v.check.frames, v.check.frames * share) for v in r.videos]
+                            v.check.frames, v.check.frames * share) for v in r.videos], []
 
     def next_steps(self, results: Sequence[SceneExport]) -> list[str]:
         r = self.result

@@ -27,7 +27,7 @@ from robomask.report.measure import SceneSeries, measure_scene
 from robomask.report.outputs import STAGES, SceneOutputs
 from robomask.report.overlay import draw_label, render_frame
 from robomask.report.plot import LINE_COLOURS, area_plot_svg, timeline_svg
-from robomask.scenes import Scene
+from robomask.scenes import Scene, SceneFailure, each_scene
 
 THUMB_WIDTH = 320
 MAX_FLAG_THUMBS = 200  # thumbnails of flagged frames per scene (worst flags first)
@@ -220,15 +220,18 @@ def report_json(results: Sequence[SceneFlags], config: Config,
 
 def write_report(scenes: Sequence[Scene], config: Config, out_dir: str | Path, *,
                  config_path: str = "mask_config.yaml", jobs: int | None = None,
-                 on_progress: ProgressCallback | None = None) -> list[SceneFlags]:
-    """Write the whole report for ``scenes`` into ``out_dir``; returns each scene's flags.
+                 on_progress: ProgressCallback | None = None
+                 ) -> tuple[list[SceneFlags], list[SceneFailure]]:
+    """Write the whole report for ``scenes`` into ``out_dir``: each scene's flags, and a
+    :class:`~robomask.scenes.SceneFailure` per scene that could not be read (the index
+    lists the others).
 
     Scenes are processed one after the other; only their flags stay in memory.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    results = [write_scene_page(s, config, out, config_path=config_path, jobs=jobs,
-                                on_progress=on_progress) for s in scenes]
+    results, failures = each_scene(scenes, lambda s: write_scene_page(
+        s, config, out, config_path=config_path, jobs=jobs, on_progress=on_progress))
     write_index(results, out, config)
     write_json(out / "flags.json", report_json(results, config, config_path))
-    return results
+    return results, failures
