@@ -14,6 +14,7 @@ from robomask.io.maskstore import encode_png  # noqa: E402
 from robomask.kinematics import open_scene_render  # noqa: E402
 from robomask.kinematics.calibrate import pose_delta  # noqa: E402
 from robomask.masks import mask_iou  # noqa: E402
+from robomask.pipeline.calibrate import calibrate_scene  # noqa: E402
 from robomask.scenes import scene  # noqa: E402
 
 
@@ -47,3 +48,17 @@ def test_calibrate_recovers_a_perturbed_pose(tmp_path, capsys):
     assert iou_before < 0.85 and iou_after > 0.9  # frames 1, 2, 4, 5 were not used
     code, out = run_cli(args, capsys)  # an earlier refined pose is kept without --force
     assert_user_error(code, out, "camera_pose.refined.txt", "--force")
+
+
+def test_calibrate_progress_ends_complete_when_the_search_converges(tmp_path):
+    demo = make_kinematic_scene(tmp_path / "demo", num_frames=2, size_wh=(160, 90))
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    whole = demo.ground_truth("arm", 0) | demo.ground_truth("gripper", 0)
+    (masks / "00000.png").write_bytes(encode_png(whole))
+    cfg = load_config(demo.config_path)
+    updates = []
+    calibrate_scene(scene(cfg, demo.scene), cfg, [0], masks_dir=masks,
+                    on_progress=updates.append)
+    last = updates[-1]
+    assert 0 < last.done < 800 and last.total == last.done  # no bar left at 84/800

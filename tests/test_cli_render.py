@@ -32,6 +32,18 @@ def test_render_writes_masks_and_preview(tmp_path, capsys):
     assert render(path, capsys, "--force")[0] == 0
 
 
+def test_render_prints_its_paths_whole_on_a_narrow_terminal(tmp_path, capsys, monkeypatch):
+    from robomask.cli import common
+
+    monkeypatch.setattr(common.console, "width", 60)
+    cfg, path = make_kin_scene(tmp_path)
+    code, out = render(path, capsys)
+    assert code == 0, out
+    folder = cfg.output_dir / "scene_0001_render"
+    assert f"preview: {folder / 'preview.png'}" in out.splitlines()
+    assert any(line.startswith(f"wrote {folder} (") for line in out.splitlines())
+
+
 def _edit(path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, text

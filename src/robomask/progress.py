@@ -63,6 +63,12 @@ class Ticker:
         self._callback(Progress(self.stage, self.done, self.total,
                                 time.perf_counter() - self._t0, message))
 
+    def finish(self) -> None:
+        """End the stage before ``total`` (a search that converged early): the units done
+        become the total, so the bar completes and the ETA ends."""
+        self.total = self.done
+        self.advance(0)
+
     @property
     def elapsed_s(self) -> float:
         return time.perf_counter() - self._t0

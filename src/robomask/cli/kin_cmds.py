@@ -11,7 +11,6 @@ from robomask.cli.common import (
     ConfigOption,
     ProgressView,
     SceneOption,
-    console,
     open_config,
     say,
 )
@@ -35,8 +34,8 @@ def render(
     with ProgressView() as view:
         result = write_render(sc, cfg, out, force=force, on_progress=view)
     shown = ", ".join(f"{k} in {v}/{result.frames} frames" for k, v in result.objects.items())
-    console.print(f"wrote {result.out_dir} ({shown}; {result.frames / result.seconds:.1f} "
-                  f"frames/s); preview: {result.preview}")
+    say(f"wrote {result.out_dir} ({shown}; {result.frames / result.seconds:.1f} frames/s)")
+    say(f"preview: {result.preview}")
 
 
 def _frame_list(text: str) -> list[int]:

@@ -111,6 +111,7 @@ def refine_pose(render: SceneRender, masks: Mapping[int, np.ndarray], *, scale: 
                     break
         if not improved:
             step /= 2
+    ticker.finish()
     refined = pose_delta(params) @ base
     full = render.renderer.camera
     after = float(np.mean([mask_iou(render.labels(i, full.with_base_to_optical(refined)) > 0, m)
