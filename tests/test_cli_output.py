@@ -149,3 +149,12 @@ def test_a_long_batch_keeps_only_the_newest_finished_bars(capsys):
     shown = [ln.split()[0] for ln in err.splitlines() if "/merge" in ln]
     keep = ProgressView.KEEP_FINISHED
     assert shown == [f"scene_{k:04d}/merge" for k in range(20 - keep, 21)]
+
+
+def test_a_long_stage_name_leaves_room_for_counts_rate_and_eta(capsys, monkeypatch):
+    monkeypatch.setattr(common.err_console, "width", 80)
+    with ProgressView() as view:
+        view(Progress("lerobot/observation.images.cam_high.robot_mask", 0, 1093, 0.0))
+        view(Progress("lerobot/observation.images.cam_high.robot_mask", 1093, 1093, 4.0))
+    line = next(ln for ln in capsys.readouterr().err.splitlines() if "lerobot/" in ln)
+    assert "1093/1093" in line and "273.2 frames/s" in line and "ETA 0:00:00" in line, line

@@ -17,6 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
 
 from robomask.config import Config, load_config
 from robomask.progress import Progress as ProgressUpdate
@@ -69,6 +70,11 @@ def scene_patterns(scene: str | None, scenes: list[str] | None) -> list[str]:
     return ([scene] if scene else []) + list(scenes or [])
 
 
+def _uncut() -> Column:
+    """A progress column that is never cut short (counts, rate, times)."""
+    return Column(no_wrap=True)
+
+
 class ProgressView:
     """Renders :class:`robomask.progress.Progress` updates as rich bars with frames/s
     and ETA; messages (e.g. the merge pixel counts) are printed above the bars.
@@ -76,16 +82,21 @@ class ProgressView:
     A stage with nothing to do (total and done both 0, e.g. a merge whose frames are all
     done) gets no bar, and nothing is drawn until the first bar is needed. A long batch
     keeps the screen short: finished bars beyond the newest :attr:`KEEP_FINISHED` are
-    hidden (the summary table lists every stage).
+    hidden (the summary table lists every stage). A stage name longer than
+    :attr:`NAME_WIDTH` is cut, so that the counts, rate and ETA fit an 80-column terminal.
     """
 
     KEEP_FINISHED = 6
+    NAME_WIDTH = 28  # a longer stage name is cut (…) so that counts, rate and ETA fit 80
 
     def __init__(self, unit: str = "frames") -> None:
+        name = Column(max_width=self.NAME_WIDTH, overflow="ellipsis", no_wrap=True)
         self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-            TimeRemainingColumn(), console=err_console, transient=False)
+            TextColumn("{task.description}", table_column=name), BarColumn(),
+            MofNCompleteColumn(table_column=_uncut()),
+            TextColumn("{task.fields[rate]}", table_column=_uncut()),
+            TimeElapsedColumn(table_column=_uncut()), TextColumn("ETA", table_column=_uncut()),
+            TimeRemainingColumn(table_column=_uncut()), console=err_console, transient=False)
         self._tasks: dict[str, TaskID] = {}
         self._unit = unit
 
