@@ -158,3 +158,19 @@ def test_a_long_stage_name_leaves_room_for_counts_rate_and_eta(capsys, monkeypat
         view(Progress("lerobot/observation.images.cam_high.robot_mask", 1093, 1093, 4.0))
     line = next(ln for ln in capsys.readouterr().err.splitlines() if "lerobot/" in ln)
     assert "1093/1093" in line and "273.2 frames/s" in line and "ETA 0:00:00" in line, line
+
+
+def test_every_help_fits_80_columns_uncut(capsys, monkeypatch):
+    """No option help is cut to '…' at 80 columns (rich cuts a word it cannot wrap)."""
+    import typer
+
+    from robomask.cli.main import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    names = sorted(typer.main.get_command(app).commands)
+    assert "export" in names
+    for name in names:
+        with pytest.raises(SystemExit) as exc:
+            main([name, "--help"])
+        out = capsys.readouterr().out
+        assert exc.value.code == 0 and "Usage: robomask" in out and "…" not in out, out

@@ -31,11 +31,12 @@ def export(
     scene: SceneOption = None,
     scenes: ScenesOption = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Export root (default: {export_base_dir}/{task_name}/exports/"
-                            "{format}).")] = None,
+        "--out", "-o", help="Export root (default: exports/{format} in the task's output "
+                            "folder {export_base_dir}/{task_name}).")] = None,
     stage: Annotated[str | None, typer.Option(
         help="Masks to export: export (merged), arm, gripper, or sessions (both sessions, "
-             "per object). Default: export for propainter, sessions for coco and davis.")
+             "per object). Default: export for propainter and lerobot, sessions for coco and "
+             "davis.")
     ] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing export of a scene.")] = False,

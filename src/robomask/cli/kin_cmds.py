@@ -23,7 +23,8 @@ def render(
     config: ConfigOption = Path("mask_config.yaml"),
     scene: SceneOption = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Folder to write (default {export_base_dir}/{task}/{scene}_render)."
+        "--out", "-o", help="Folder to write (default: {scene}_render in the task's output "
+                            "folder {export_base_dir}/{task_name})."
     )] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite a folder with files.")
                      ] = False,
