@@ -95,7 +95,7 @@ def _run(exporter: Exporter, cfg: Config, patterns: list[str]) -> None:
     with ProgressView() as view:
         results, failed = exporter.run(chosen, on_progress=view)
     for r in results:
-        console.print(f"{r.scene}: {r.frames} frames ({r.frames_per_s:.1f}/s) -> "
+        console.print(f"{r.scene}: {r.frames} frames ({r.frames_per_s:.1f} frames/s) -> "
                       f"{', '.join(str(t) for t in r.targets)}", highlight=False, soft_wrap=True)
     for line in exporter.next_steps(results) if results else []:
         console.print(line, highlight=False, soft_wrap=True)
