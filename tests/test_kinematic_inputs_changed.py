@@ -66,3 +66,19 @@ def test_kinematic_masks_session_is_redone_when_the_calibration_changes(tmp_path
     assert fp() == before
     _nudge(demo.camera_dir / "camera_pose.txt")
     assert fp() != before
+
+
+def test_tree_digest_follows_a_joint_state_folder(tmp_path):
+    from robomask.pipeline.state import tree_digest
+
+    folder = tmp_path / "joint_states"
+    folder.mkdir()
+    (folder / "00000.npy").write_bytes(b"a")
+    (folder / "00001.npy").write_bytes(b"b")
+    first = tree_digest(folder)
+    assert tree_digest(folder) == first and tree_digest(tmp_path / "none") is None
+    (folder / "00001.npy").write_bytes(b"bb")
+    changed = tree_digest(folder)
+    assert changed != first
+    (folder / "00002.npy").write_bytes(b"c")
+    assert tree_digest(folder) not in (first, changed)

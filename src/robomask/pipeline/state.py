@@ -8,6 +8,7 @@ folders written by the old notebooks (complete, with no robomask state) count as
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -35,12 +36,26 @@ def file_digest(path: Path) -> str | None:
 
 def tree_digest(path: Path) -> str | None:
     """Hash of a file's bytes, or of a folder's file names and bytes (all depths); None
-    when nothing is there."""
+    when nothing is there. A file unchanged since the last call (same inode, size and
+    modification time) is not read again: one LeRobot table serves many episodes."""
     p = Path(path)
     if not p.is_dir():
-        return file_digest(p)
+        return _stat_digest(p)
     files = sorted(f for f in p.rglob("*") if f.is_file())
-    return fingerprint([(f.relative_to(p).as_posix(), file_digest(f)) for f in files])
+    return fingerprint([(f.relative_to(p).as_posix(), _stat_digest(f)) for f in files])
+
+
+def _stat_digest(path: Path) -> str | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _digest_of(str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest_of(path: str, inode: int, size: int, mtime_ns: int) -> str | None:
+    return file_digest(Path(path))
 
 
 @dataclass
