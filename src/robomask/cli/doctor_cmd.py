@@ -31,8 +31,8 @@ def doctor_table(checks: list[BackendCheck]) -> Table:
 
 def doctor(
     config: Annotated[Path | None, typer.Option(
-        "--config", "-c", help="mask_config.yaml whose weight paths to check too "
-        "(default: ./mask_config.yaml when there is one).")] = None,
+        "--config", "-c", help="mask_config.yaml whose weight paths and kinematics section "
+        "to check too (default: ./mask_config.yaml when there is one).")] = None,
 ) -> None:
     """Show which backends work on this machine; for the others, why and the fix."""
     if config is None and DEFAULT_CONFIG.is_file():
