@@ -114,3 +114,13 @@ def test_opencv_backend_tracks_the_demo_arm_and_gripper(tmp_path, kind, path_att
             ious.append((fm.union() & gt).sum() / (fm.union() | gt).sum())
     assert len(ious) == 30
     assert np.mean(ious) >= floor, ious
+
+
+def test_both_demo_kinds_write_their_outputs_to_the_same_folder(tmp_path):
+    pytest.importorskip("yourdfpy")
+    from robomask.demo.kinematic import make_kinematic_scene
+
+    clicks = make_demo_scene(tmp_path / "c", num_frames=3, size_wh=(160, 90))
+    kin = make_kinematic_scene(tmp_path / "k", num_frames=3, size_wh=(160, 90))
+    roots = [load_config(d.config_path).output_dir.relative_to(d.root) for d in (clicks, kin)]
+    assert roots[0] == roots[1], roots

@@ -141,4 +141,4 @@ def make_kinematic_scene(root: Path, *, num_frames: int = 60,
                   "camera_frame": "optical", "arm_links": ["*"],
                   "gripper_right_links": list(GRIPPER_LINKS), "use": "prompts",
                   "keyframe_every": 30}
-    return files.finish(export_base_dir="outputs", vis_frame_stride=10, kinematics=kinematics)
+    return files.finish(export_base_dir="masks", vis_frame_stride=10, kinematics=kinematics)
