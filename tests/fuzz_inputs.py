@@ -138,7 +138,8 @@ def mutate_prompts(rng: random.Random, case: Path) -> Mutation:
         marker = "__FUZZ__"
         parent[target[-1]] = marker
         path.write_text(json.dumps(doc).replace(f'"{marker}"', value, 1))
-        return Mutation(f"{path.name}: {target} = {value[:40]}", culprits, invalid)
+        read = target[0] == "prompts"  # "stats" and the header are free-form (SPEC 4)
+        return Mutation(f"{path.name}: {target} = {value[:40]}", culprits, invalid and read)
     data = path.read_bytes()
     if kind == "bytes":
         at = rng.randrange(len(data))
@@ -176,7 +177,7 @@ def mutate_config(rng: random.Random, case: Path) -> Mutation:
     if kind == "value":
         value, invalid = rng.choice(YAML_VALUES)
         lines[i] = f"{key}: {value}"
-        culprits.append(value[:20])
+        culprits.append(value.strip("'\"")[:20])
         path.write_text("\n".join(lines) + "\n")
         return Mutation(f"config: {key} = {value[:40]}", culprits, invalid)
     if kind == "duplicate":
