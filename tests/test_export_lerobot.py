@@ -13,7 +13,7 @@ import pytest
 
 from lerobot_data import CAMERA, FPS, SIZE_WH, make_v21, make_v30
 from robomask.config import config_from_dict
-from robomask.errors import ExportError
+from robomask.errors import ExportError, OverwriteError
 from robomask.export.lerobot import export_lerobot
 from robomask.scenes import list_scenes, scene, select_scenes
 
@@ -128,7 +128,8 @@ def test_targets_force_in_place_and_missing_masks(tmp_path):
     assert not (tmp_path / "copy").exists() and not list(tmp_path.glob(".copy*"))
     write_masks(cfg)
     export_lerobot(cfg, select_scenes(cfg, ["*"]), tmp_path / "copy")
-    with pytest.raises(ExportError, match=r"copy: expected no dataset copy there"):
+    with pytest.raises(OverwriteError,
+                       match=r"copy: expected an empty or new folder, got an existing dataset"):
         export_lerobot(cfg, select_scenes(cfg, ["*"]), tmp_path / "copy")
     export_lerobot(cfg, select_scenes(cfg, ["*"]), tmp_path / "copy", force=True)
     assert not list(tmp_path.glob(".copy*"))  # no staging or old copy left behind

@@ -82,3 +82,29 @@ def test_tree_digest_follows_a_joint_state_folder(tmp_path):
     assert changed != first
     (folder / "00002.npy").write_bytes(b"c")
     assert tree_digest(folder) not in (first, changed)
+
+
+def test_users_own_prompts_are_redone_when_the_render_prior_changes(tmp_path):
+    """With use: prompts the opencv backend tracks with the render as a shape prior, so a
+    session on the user's own (not generated) prompt file depends on the calibration too."""
+    import json
+
+    demo = make_kinematic_scene(tmp_path, num_frames=4, size_wh=SIZE)
+    cfg = load_config(demo.config_path)
+    s = scene(cfg, demo.scene)
+    ensure_kinematic_prompts(s, cfg)
+    for path in (s.arm_prompts_path, s.gripper_prompts_path):  # the user takes them over
+        data = json.loads(path.read_text())
+        data["stats"] = {"edited_by": "a person"}
+        path.write_text(json.dumps(data))
+    assert ensure_kinematic_prompts(s, cfg) == []  # a user's file is never rewritten
+
+    def fp() -> str:
+        return session_fingerprint("arm", plan_session("arm", s, cfg, s.frames()), cfg,
+                                   s.frames())
+
+    before = fp()
+    assert fp() == before
+    _nudge(demo.camera_dir / "camera_pose.txt")
+    assert ensure_kinematic_prompts(s, cfg) == []
+    assert fp() != before

@@ -68,7 +68,7 @@ def test_run_status_check_on_episodes_leave_the_dataset_untouched(lerobot_projec
             ).is_file()
     code, out = run_cli(["export", "-c", str(cfg_path), "--format", "lerobot", "--scenes",
                          "episode_000000"], capsys)
-    assert_user_error(code, out, "exports/lerobot", "expected no dataset copy there")
+    assert_user_error(code, out, "exports/lerobot", "got an existing dataset copy")
     code, out = run_cli(["export", "-c", str(cfg_path), "--format", "lerobot", "--scenes",
                          "episode_*", "--force"], capsys)  # episode 2 fails, 0 and 1 export
     assert code == 1 and "round-trip IoU >= 1.0000" in out

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Protocol
 
 from robomask.config import Config
 from robomask.errors import ExportError
+from robomask.io.atomic import refuse_overwrite
 from robomask.io.frames import FolderFrames, FrameSource
 from robomask.parallel import map_frames
 from robomask.progress import ProgressCallback, Ticker
@@ -146,14 +147,11 @@ class Exporter(ABC):
 
     def check_targets(self, scenes: Sequence[Scene]) -> None:
         """Raise before anything is written when a target exists and ``force`` is off."""
-        if self.options.force:
-            return
         for s in scenes:
             for t in self.targets(s):
-                if t.exists():
-                    raise ExportError(f"{t}: expected no {self.name} export of scene "
-                                      f"'{s.name}' there, got an existing one",
-                                      hint="pass --force to replace it, or --out elsewhere")
+                refuse_overwrite(t, force=self.options.force,
+                                 got=f"an existing {self.name} export of scene '{s.name}'",
+                                 instead="--out elsewhere")
 
     def run(self, scenes: Sequence[Scene], on_progress: ProgressCallback | None = None
             ) -> tuple[list[SceneExport], list[SceneFailure]]:

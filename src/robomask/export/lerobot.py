@@ -34,7 +34,7 @@ from robomask.export.lerobot_video import (
     read_back,
 )
 from robomask.export.masks import finished_store
-from robomask.io.atomic import write_json, writing
+from robomask.io.atomic import refuse_overwrite, write_json, writing
 from robomask.io.maskstore import MaskStore
 from robomask.progress import ProgressCallback, Ticker
 from robomask.scenes import Scene, SceneFailure
@@ -165,9 +165,8 @@ def export_lerobot(config: Config, scenes: Sequence[Scene], out_dir: Path | None
         raise ExportError("--out: expected the folder of the dataset copy, got none")
     else:
         target = Path(out_dir)
-        if target.exists() and not force:
-            raise ExportError(f"{target}: expected no dataset copy there, got an existing "
-                              "folder", hint="pass --force to replace it, or --out elsewhere")
+        refuse_overwrite(target, force=force, got="an existing dataset copy",
+                         instead="--out elsewhere")
         if target.resolve().is_relative_to(meta.root.resolve()):
             raise ExportError(f"--out {target}: expected a folder outside the dataset "
                               f"{meta.root}, got one inside it")

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from robomask.backends.base import Backend, Capabilities
@@ -89,15 +90,26 @@ def plan_session(stage: SessionStage, scene: Scene, config: Config,
     prompts = read_prompts(path, kind=stage)
     validate_prompts(prompts, source=str(path), num_frames=len(frames), size_wh=frames.size_wh,
                      config=config)
+    digest = _prompt_digest(path, scene, config)
     if stage == "arm":
         clicks = prompts[ARM_KEY] + (prompts[ARM2_KEY] if config.arm_obj_id_2 is not None else [])
-        return SessionPlan(clicks, None, file_digest(path))
+        return SessionPlan(clicks, None, digest)
     clicks = prompts[LEFT_KEY] + prompts[RIGHT_KEY]
     if not clicks:
         raise SessionError(f"{path}: expected points for at least one gripper side, got both "
                            f"{LEFT_KEY} and {RIGHT_KEY} empty",
                            hint=f"robomask annotate --scene {scene.name}")
-    return SessionPlan(clicks, config.gripper_ids, file_digest(path))
+    return SessionPlan(clicks, config.gripper_ids, digest)
+
+
+def _prompt_digest(path: Path, scene: Scene, config: Config) -> str:
+    """Hash of the prompt file; with ``kinematics.use: prompts`` also of the render's inputs,
+    which a backend may take as a shape prior (opencv) even when the prompt file is the
+    user's own, so a new calibration or re-recorded joint states redo the session."""
+    kin = config.kinematics
+    if kin is None or kin.use != "prompts":
+        return file_digest(path)
+    return fingerprint(file_digest(path), render_fingerprint(config, scene))
 
 
 def text_prompt(stage: SessionStage, plan: SessionPlan, scene: Scene, config: Config,
