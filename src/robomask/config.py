@@ -28,6 +28,8 @@ from robomask.io.textfile import read_text
 ExportMode = Literal["arm_minus_gripper", "union", "arm", "gripper"]
 DilateKernel = Literal["square", "disk"]
 Stage = Literal["arm", "gripper"]
+StageName = Literal["arm", "gripper", "merge"]  # a stage of `robomask run`
+ALL_STAGES: tuple[StageName, ...] = ("arm", "gripper", "merge")
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_DILATE_RADIUS_PX = 4096  # beyond any frame robomask reads; see also merge.check_radii
 OBJ_ID_MAX = 2**31 - 1  # model backends keep object ids in 32-bit integers

@@ -9,7 +9,6 @@ import typer
 
 from robomask.cli.common import ConfigOption, console, open_config
 from robomask.errors import SceneError
-from robomask.scenes import scene as find_scene
 
 
 def annotate(
@@ -30,6 +29,7 @@ def annotate(
     """Open a local page to click arm/gripper points, with a live mask preview."""
     from robomask.annotator.serve import AnnotateServer  # needs the 'ui' extra
     from robomask.annotator.server import make_context
+    from robomask.scenes import scene as find_scene
 
     cfg = open_config(config, backend=backend)
     name = scene or cfg.scene_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,9 +19,10 @@ from rich.progress import (
 )
 from rich.table import Column
 
-from robomask.config import Config, load_config
-from robomask.progress import Progress as ProgressUpdate
-from robomask.scenes import SceneFailure
+if TYPE_CHECKING:  # each command imports what it runs, when it runs (start-up time)
+    from robomask.config import Config
+    from robomask.progress import Progress as ProgressUpdate
+    from robomask.scenes import SceneFailure
 
 console = Console()
 err_console = Console(stderr=True)
@@ -62,6 +63,8 @@ def exit_on_failures(failures: Sequence[SceneFailure], total: int, *, err: bool 
 
 
 def open_config(path: Path, **overrides: object) -> Config:
+    from robomask.config import load_config
+
     return load_config(path, **overrides)
 
 

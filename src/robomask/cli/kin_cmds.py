@@ -14,9 +14,6 @@ from robomask.cli.common import (
     open_config,
     say,
 )
-from robomask.pipeline.calibrate import calibrate_scene
-from robomask.report.render import write_render
-from robomask.scenes import select_scenes
 
 
 def render(
@@ -30,6 +27,9 @@ def render(
                      ] = False,
 ) -> None:
     """Render the arm and gripper masks from the URDF, joint angles and camera (no model)."""
+    from robomask.report.render import write_render
+    from robomask.scenes import select_scenes
+
     cfg = open_config(config)
     sc = select_scenes(cfg, [scene] if scene else None)[0]
     with ProgressView() as view:
@@ -63,6 +63,9 @@ def calibrate(
                      ] = False,
 ) -> None:
     """Refine the camera pose from a few good masks; writes the pose beside the old one."""
+    from robomask.pipeline.calibrate import calibrate_scene
+    from robomask.scenes import select_scenes
+
     cfg = open_config(config)
     sc = select_scenes(cfg, [scene] if scene else None)[0]
     with ProgressView("renders") as view:

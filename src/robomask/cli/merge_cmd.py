@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,8 +19,9 @@ from robomask.cli.common import (
     say,
     scene_patterns,
 )
-from robomask.pipeline.merge import merge_scene
-from robomask.scenes import Scene, each_scene, open_scenes
+
+if TYPE_CHECKING:
+    from robomask.scenes import Scene
 
 
 def merge(
@@ -35,6 +36,9 @@ def merge(
     """Merge {scene}_ckpt_arm and {scene}_ckpt_gripper into the exported masks.
 
     A scene that fails is reported at the end; the others are merged (exit code 1)."""
+    from robomask.pipeline.merge import merge_scene
+    from robomask.scenes import each_scene, open_scenes
+
     cfg = open_config(config, export_mode=export_mode)
     chosen, failures = open_scenes(cfg, scene_patterns(scene, scenes) or None)
     total = len(chosen) + len(failures)

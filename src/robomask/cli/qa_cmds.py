@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,14 +19,12 @@ from robomask.cli.common import (
     say,
     scene_patterns,
 )
-from robomask.config import Config
 from robomask.io.atomic import refuse_overwrite, write_json
-from robomask.report.flags import SceneFlags, scan_scene
-from robomask.report.html import report_json, write_report
-from robomask.report.preview import VIEWS
-from robomask.report.preview import preview as render_preview_png
-from robomask.report.video import write_overlay_video
-from robomask.scenes import Scene, each_scene, open_scenes, select_scenes
+
+if TYPE_CHECKING:
+    from robomask.config import Config
+    from robomask.report.flags import SceneFlags
+    from robomask.scenes import Scene
 
 # default output folders, in the task's output folder {export_base_dir}/{task_name}
 PREVIEW_DIR, VIDEO_DIR, REPORT_DIR = "qa_preview", "qa_video", "qa_report"
@@ -42,6 +40,8 @@ OutForceOption = Annotated[bool, typer.Option(
 
 
 def _one_scene(cfg: Config, scene: str | None) -> Scene:
+    from robomask.scenes import select_scenes
+
     return select_scenes(cfg, [scene] if scene else None)[0]
 
 
@@ -67,6 +67,9 @@ def preview(
     force: OutForceOption = False,
 ) -> None:
     """Overlay grid of every vis_frame_stride-th frame (at most vis_max_plots) as a PNG."""
+    from robomask.report.preview import VIEWS
+    from robomask.report.preview import preview as render_preview_png
+
     if stage not in VIEWS:
         raise typer.BadParameter(f"expected arm, gripper or export, got {stage!r}",
                                  param_hint="--stage")
@@ -87,6 +90,8 @@ def video(
     force: OutForceOption = False,
 ) -> None:
     """Overlay mp4 of a whole scene: arm and gripper filled, export outlined, frame numbers."""
+    from robomask.report.video import write_overlay_video
+
     cfg, sc, path = _target(config, scene, out, force, VIDEO_DIR, "{scene}.mp4")
     with ProgressView() as view:
         write_overlay_video(sc, cfg, path, fps=fps, width=width, on_progress=view)
@@ -117,6 +122,10 @@ def report(
     jobs: CoresOption = None,
 ) -> None:
     """Flag frames whose masks need a look; write a static HTML report and flags.json."""
+    from robomask.report.flags import scan_scene
+    from robomask.report.html import report_json, write_report
+    from robomask.scenes import each_scene, open_scenes
+
     cfg = open_config(config)
     chosen, failures = open_scenes(cfg, scene_patterns(scene, scenes) or None)
     folder = out or cfg.output_dir / REPORT_DIR

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from robomask.batch import run_batch
 from robomask.cli.common import (
     ConfigOption,
     ForceOption,
@@ -21,10 +20,11 @@ from robomask.cli.common import (
     say,
     scene_patterns,
 )
+from robomask.config import ALL_STAGES
 from robomask.errors import ConfigError
-from robomask.pipeline.runner import ALL_STAGES, StageReport
-from robomask.pipeline.status import scene_status
-from robomask.scenes import SceneFailure, select_scene_names
+
+if TYPE_CHECKING:
+    from robomask.pipeline.runner import StageReport
 
 BackendOption = Annotated[str | None, typer.Option(
     "--backend", help="Backend to use instead of the config's (sam3, sam3-hf, opencv).")]
@@ -39,6 +39,8 @@ RayOption = Annotated[str | None, typer.Option(
 def print_summary(reports: list[StageReport]) -> None:
     """The summary table (scene, stage, frames, time, status) and warnings under it; when a
     stage failed, its error and the count of failed scenes, then exit 1."""
+    from robomask.scenes import SceneFailure
+
     table = Table("scene", "stage", "frames", "time", "fps", "status")
     colours = {"done": "green", "skipped": "cyan", "failed": "red"}
     for r in reports:
@@ -106,6 +108,8 @@ def _parse_gpus(gpus: str | None) -> list[int] | None:
 
 def _run(config: Path, patterns: list[str], stages: tuple, backend: str | None, jobs: int,
          gpus: str | None, ray: str | None, force: bool) -> None:
+    from robomask.batch import run_batch
+
     cfg = open_config(config, backend=backend)
     with ProgressView() as view:
         reports = run_batch(cfg, patterns or None, stages, jobs=jobs, gpus=_parse_gpus(gpus),
@@ -119,6 +123,9 @@ def status(
     scenes: ScenesOption = None,
 ) -> None:
     """Which stages of the selected scenes are done, stale, interrupted or missing."""
+    from robomask.pipeline.status import scene_status
+    from robomask.scenes import select_scene_names
+
     cfg = open_config(config)
     names = select_scene_names(cfg, scene_patterns(scene, scenes) or None)
     colours = {"done": "green", "stale": "yellow", "interrupted": "yellow", "partial": "yellow",

@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from robomask.checks import check_scenes
 from robomask.cli.common import (
     ConfigOption,
     SceneOption,
@@ -19,10 +18,8 @@ from robomask.cli.common import (
     say,
     scene_patterns,
 )
-from robomask.config import render_template
 from robomask.errors import RobomaskError
 from robomask.io.atomic import refuse_overwrite, write_text
-from robomask.scenes import select_scene_names
 
 
 def init(
@@ -31,6 +28,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented mask_config.yaml with every key."""
+    from robomask.config import render_template
+
     refuse_overwrite(path, force=force)
     write_text(path, render_template())
     say(f"wrote {path}: edit task_name, data_base_dir and export_base_dir")
@@ -50,6 +49,9 @@ def check(
     backend's name and whether it needs arm clicks, dilation radii against the frame),
     and checks every frame's header, end marker and PNG checksums.
     """
+    from robomask.checks import check_scenes
+    from robomask.scenes import select_scene_names
+
     cfg = open_config(config)
     patterns = scene_patterns(scene, scenes) or None
     problems = check_scenes(cfg, patterns, decode=decode)

@@ -13,9 +13,6 @@ from pathlib import Path
 
 from robomask.config import Config
 from robomask.io.frames import FrameSource
-from robomask.kinematics import open_scene_render
-from robomask.kinematics.clicks import kinematic_prompts
-from robomask.kinematics.scene import input_paths
 from robomask.pipeline.state import fingerprint, tree_digest
 from robomask.progress import ProgressCallback
 from robomask.prompts import GENERATED_BY, generated_stats, write_prompts
@@ -39,6 +36,8 @@ def render_fingerprint(config: Config, scene: Scene) -> str | None:
     kin = config.kinematics
     if kin is None:
         return None
+    from robomask.kinematics.scene import input_paths  # only with a kinematics section
+
     files = {key: tree_digest(path) for key, path in input_paths(kin, scene).items()}
     return fingerprint(kin.model_dump_json(), files)
 
@@ -62,6 +61,9 @@ def ensure_kinematic_prompts(scene: Scene, config: Config, frames: FrameSource |
                                   and s.get("generated_fingerprint") != fp)]
     if not todo:
         return []
+    from robomask.kinematics import open_scene_render  # only with a kinematics section
+    from robomask.kinematics.clicks import kinematic_prompts
+
     render = open_scene_render(config, scene, frames)
     render.check_visible()
     made = kinematic_prompts(render, config, kin.keyframe_every, on_progress=on_progress)

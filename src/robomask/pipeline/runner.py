@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from robomask.backends import Backend, build_backend
-from robomask.config import Config, Stage, load_config
+from robomask.config import ALL_STAGES, Config, Stage, StageName, load_config
 from robomask.errors import DiskFullError, RobomaskError
 from robomask.pipeline.merge import MergeResult, merge_scene
 from robomask.pipeline.sessions import SessionResult, run_session
@@ -21,9 +21,6 @@ from robomask.progress import ProgressCallback
 from robomask.scenes import Scene, scene
 
 log = logging.getLogger(__name__)
-
-StageName = Literal["arm", "gripper", "merge"]
-ALL_STAGES: tuple[StageName, ...] = ("arm", "gripper", "merge")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from robomask.config import Config
 from robomask.sources.base import Scene, SceneSource
 from robomask.sources.folder import FolderSource
-from robomask.sources.lerobot.source import LeRobotSource
 
 __all__ = ["Scene", "SceneSource", "scene_source"]
 
@@ -23,5 +22,7 @@ __all__ = ["Scene", "SceneSource", "scene_source"]
 def scene_source(config: Config) -> SceneSource:
     """The source the config's ``dataset.format`` names."""
     if config.dataset.format == "lerobot":
+        from robomask.sources.lerobot.source import LeRobotSource  # only for such datasets
+
         return LeRobotSource(config)
     return FolderSource(config)
