@@ -174,3 +174,13 @@ def test_every_help_fits_80_columns_uncut(capsys, monkeypatch):
             main([name, "--help"])
         out = capsys.readouterr().out
         assert exc.value.code == 0 and "Usage: robomask" in out and "…" not in out, out
+
+
+def test_a_stage_counting_megabytes_shows_mb_per_second(capsys, monkeypatch):
+    monkeypatch.setattr(common.err_console, "width", 80)
+    with ProgressView() as view:
+        view(Progress("lerobot/copy dataset", 0, 10, 0.0, unit="MB"))
+        view(Progress("lerobot/copy dataset", 10, 10, 2.0, unit="MB"))
+        view(Progress("scene_0001/arm", 4, 4, 2.0))
+    err = capsys.readouterr().err
+    assert "5.0 MB/s" in err and "2.0 frames/s" in err, err

@@ -148,3 +148,17 @@ def test_targets_force_in_place_and_missing_masks(tmp_path):
     assert list_scenes(lerobot_config(tmp_path, inplace, camera=FEATURE))
     with pytest.raises(ExportError, match=f"expected no feature '{FEATURE}'"):
         export_lerobot(cfg2, select_scenes(cfg2, ["*"]), None, in_place=True)
+
+
+def test_the_dataset_copy_reports_its_progress_in_mb(tmp_path):
+    root = make_v21(tmp_path / "ds", {0: 5})
+    (root / "extra.bin").write_bytes(bytes(3_000_000))  # a dataset's videos weigh in MB
+    cfg = lerobot_config(tmp_path, root)
+    write_masks(cfg)
+    updates = []
+    export_lerobot(cfg, select_scenes(cfg, ["*"]), tmp_path / "copy",
+                   on_progress=updates.append)
+    copy = [u for u in updates if u.stage == "lerobot/copy dataset"]
+    assert copy and {u.unit for u in copy} == {"MB"} and copy[-1].done == copy[-1].total == 3
+    assert updates.index(copy[-1]) < next(i for i, u in enumerate(updates)
+                                          if u.stage.endswith("robot_mask"))

@@ -17,6 +17,8 @@ class Progress:
         total: Units in all (0 when unknown).
         elapsed_s: Seconds since the stage started.
         message: Optional line for the log (e.g. the merge pixel counts).
+        unit: What ``done`` counts when it is not frames, e.g. ``"MB"`` ("" = the
+            display's default).
     """
 
     stage: str
@@ -24,6 +26,7 @@ class Progress:
     total: int
     elapsed_s: float
     message: str | None = None
+    unit: str = ""
 
     @property
     def rate_per_s(self) -> float:
@@ -49,19 +52,21 @@ def no_progress(_: Progress) -> None:
 class Ticker:
     """Counts units of one stage and sends :class:`Progress` to a callback."""
 
-    def __init__(self, stage: str, total: int, callback: ProgressCallback | None) -> None:
+    def __init__(self, stage: str, total: int, callback: ProgressCallback | None, *,
+                 unit: str = "") -> None:
         self.stage = stage
         self.total = total
         self.done = 0
+        self.unit = unit
         self._callback = callback or no_progress
         self._t0 = time.perf_counter()
-        self._callback(Progress(stage, 0, total, 0.0))
+        self._callback(Progress(stage, 0, total, 0.0, unit=unit))
 
     def advance(self, n: int = 1, message: str | None = None) -> None:
         """Add ``n`` finished units and report."""
         self.done += n
         self._callback(Progress(self.stage, self.done, self.total,
-                                time.perf_counter() - self._t0, message))
+                                time.perf_counter() - self._t0, message, self.unit))
 
     def finish(self) -> None:
         """End the stage before ``total`` (a search that converged early): the units done

@@ -122,7 +122,8 @@ class ProgressView:
             task = self._progress.add_task(update.stage, total=update.total, rate="")
             self._tasks[update.stage] = task
             self._hide_old_finished()
-        rate = f"{update.rate_per_s:.1f} {self._unit}/s" if update.done else ""
+        rate = (f"{update.rate_per_s:.1f} {update.unit or self._unit}/s" if update.done
+                else "")
         self._progress.update(task, completed=update.done, total=update.total, rate=rate)
 
     def _hide_old_finished(self) -> None:

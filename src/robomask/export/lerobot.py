@@ -15,6 +15,7 @@ thresholded at 127) and the largest timestamp error.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -177,7 +178,7 @@ def export_lerobot(config: Config, scenes: Sequence[Scene], out_dir: Path | None
     opened = {_episode_index(s): _open(s, stage) for s in scenes}  # before any copying
     groups = _groups(meta, source.camera, opened)
     if work is not meta.root:
-        shutil.copytree(meta.root, work)
+        _copy_tree(meta.root, work, on_progress)
     try:
         videos = _write_videos(meta, source.camera, groups, opened, work, on_progress)
         _update_meta(meta, work, feature, videos, opened[videos[0].episodes[0]][0].size_wh)
@@ -188,6 +189,22 @@ def export_lerobot(config: Config, scenes: Sequence[Scene], out_dir: Path | None
     if work is not meta.root:
         commit_staged(work, target)
     return LeRobotExport(target, feature, tuple(videos), time.perf_counter() - t0)
+
+
+def _copy_tree(root: Path, work: Path, on_progress: ProgressCallback | None) -> None:
+    """Copy the dataset folder ``root`` to ``work``; progress in MB (a dataset can hold
+    gigabytes of video)."""
+    total = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    ticker = Ticker("lerobot/copy dataset", round(total / 1e6), on_progress, unit="MB")
+    copied = 0
+
+    def copy(src: str, dst: str) -> None:
+        nonlocal copied
+        shutil.copy2(src, dst)
+        copied += os.path.getsize(src)
+        ticker.advance(round(copied / 1e6) - ticker.done)
+
+    shutil.copytree(root, work, copy_function=copy)
 
 
 def _episode_index(scene: Scene) -> int:
