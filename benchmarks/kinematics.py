@@ -14,13 +14,15 @@ frames) with a ``kinematics:`` section, and measured:
    when other processes share the machine);
 3. zero-click pipeline: ``kinematics.use: prompts`` writes the arm prompt file from the
    render (every frame a keyframe: the 10 frames are unrelated poses, not a video), the
-   opencv backend's arm session runs on it; IoU of its masks against the SAM2 masks;
+   opencv backend's arm session runs on it; IoU of its masks against the SAM2 masks,
+   with the generated boxes (GrabCut's rectangle) and without them (clicks only);
 4. calibration: the pose perturbed by 3 cm and 3 degrees (random directions, 3 seeds),
    refined from the masks of frames 0, 4 and 8; IoU before and after on those 3 frames
    and on all 10.
 
 Usage:
     python benchmarks/kinematics.py [--data /work/shared/data/xarm_roboreg] [--figure IMAGE]
+        [--zero-click-only]
 
 ``--figure`` writes frames 3 and 7 with the render filled red and the SAM2 mask outlined
 yellow (docs/img/kinematic_xarm.jpg).
@@ -40,6 +42,7 @@ import platform  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
@@ -50,7 +53,9 @@ from robomask.kinematics import open_scene_render  # noqa: E402
 from robomask.kinematics.calibrate import pose_delta, refine_pose  # noqa: E402
 from robomask.kinematics.refine import refine_objects  # noqa: E402
 from robomask.masks import mask_iou  # noqa: E402
+from robomask.pipeline.kinprompts import ensure_kinematic_prompts  # noqa: E402
 from robomask.pipeline.runner import Pipeline  # noqa: E402
+from robomask.prompts import PromptSet, generated_stats, read_prompts, write_prompts  # noqa: E402
 from robomask.report.overlay import draw_label, draw_overlay  # noqa: E402
 from robomask.report.preview import tile_grid  # noqa: E402
 from robomask.scenes import scene  # noqa: E402
@@ -110,9 +115,20 @@ def refined_iou(config_path: Path, gt: list[np.ndarray], radius_px: int
     return float(np.mean(ious)), (time.perf_counter() - t0) / len(gt)
 
 
-def zero_click(config_path: Path, gt: list[np.ndarray]) -> tuple[list[float], float]:
+def zero_click(config_path: Path, gt: list[np.ndarray], *,
+               boxes: bool = True) -> tuple[list[float], float]:
+    """The arm session on generated prompts; ``boxes`` False drops their boxes first
+    (the file keeps its generated stats, so it is not made again)."""
     cfg = load_config(config_path)
     t0 = time.perf_counter()
+    if not boxes:
+        sc = scene(cfg, "scene_xarm")
+        ensure_kinematic_prompts(sc, cfg)
+        path = sc.arm_prompts_path
+        made = read_prompts(path)
+        write_prompts(path, PromptSet({k: [replace(e, box=None) for e in v]
+                                       for k, v in made.entries.items()}),
+                      extra_stats=generated_stats(path))
     with Pipeline(cfg) as pipe:
         pipe.segment("scene_xarm", "arm", force=True)
     seconds = time.perf_counter() - t0
@@ -158,6 +174,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data/xarm_roboreg"))
     ap.add_argument("--figure", type=Path, help="write the overlay figure to this PNG")
+    ap.add_argument("--zero-click-only", action="store_true",
+                    help="measure the zero-click pipeline (with and without boxes) only")
     args = ap.parse_args()
     if not (args.data / "urdf" / "xarm7.urdf").is_file():
         print(f"skipped: no xarm_roboreg data at {args.data}")
@@ -169,18 +187,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if args.figure:
             figure(make_scene(args.data, Path(tmp) / "fig", 800), args.data, gt, args.figure)
-        for faces in (800, 3000):
+        for faces in () if args.zero_click_only else (800, 3000):
             ious, cpu_fps, wall_fps = render_iou(
                 make_scene(args.data, Path(tmp) / f"f{faces}", faces), gt)
             print(f"render, mesh_faces {faces}: IoU mean {np.mean(ious):.3f} (min "
                   f"{min(ious):.3f}, max {max(ious):.3f}); {cpu_fps:.1f} frames per CPU "
                   f"second on one core ({wall_fps:.1f} frames/s wall)")
-        for radius in (2, 4):
+        for radius in () if args.zero_click_only else (2, 4):
             iou, per_frame = refined_iou(Path(tmp) / "f800" / "mask_config.yaml", gt, radius)
             print(f"render + refine_px {radius}: IoU mean {iou:.3f}; {per_frame:.2f} s/frame")
-        ious, seconds = zero_click(make_scene(args.data, Path(tmp) / "zc", 800, "prompts"), gt)
-        print(f"zero-click arm session (opencv, kinematic prompts): IoU mean "
-              f"{np.mean(ious):.3f} (min {min(ious):.3f}); {seconds:.1f} s incl. prompts")
+        for boxes in (True, False):
+            ious, seconds = zero_click(make_scene(args.data, Path(tmp) / f"zc{boxes}", 800,
+                                                  "prompts"), gt, boxes=boxes)
+            print(f"zero-click arm session (opencv, kinematic prompts, "
+                  f"{'clicks + boxes' if boxes else 'clicks only'}): IoU mean "
+                  f"{np.mean(ious):.3f} (min {min(ious):.3f}); {seconds:.1f} s incl. prompts")
+        if args.zero_click_only:
+            return
         path = make_scene(args.data, Path(tmp) / "cal", 800)
         rows = [calibration(path, gt, seed) for seed in range(3)]
         for k, r in enumerate(rows):

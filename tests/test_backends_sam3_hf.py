@@ -178,3 +178,26 @@ def test_nms_masks() -> None:
     probs = torch.tensor([0.5, 0.9, 0.7, 0.05])
     assert nms_masks(probs, m, 0.1, 0.5).tolist() == [False, True, True, False]
     assert nms_masks(probs, m, 0.0, 0.9).tolist() == [False, True, True, True]
+
+
+def test_a_box_goes_with_the_clicks_and_survives_a_rebuild(hf_scene) -> None:
+    """A box reaches the tracker as its two corner points (labels 2 and 3) before the
+    clicks, and is sent again when remove_object rebuilds the session."""
+    frames = open_frames(hf_scene.frames_dir)
+
+    def inputs(session, obj_id: int, frame_index: int):
+        idx = session.tracker.obj_id_to_idx(obj_id)
+        return session.tracker.point_inputs_per_obj[idx][frame_index]["point_labels"]
+
+    with build_backend(hf_scene.config, "gripper") as backend, \
+            backend.open_session(frames) as session:
+        assert backend.capabilities.box_prompts
+        boxed = session.add_clicks(1, 2, np.array([[30.0, 20.0]]), np.array([1]),
+                                   box_xyxy=np.array([10.0, 5.0, 60.0, 40.0]))
+        assert set(boxed.masks) == {2} and boxed.masks[2].shape == (64, 96)
+        session.add_clicks(3, 3, np.array([[80.0, 10.0]]), np.array([1]))
+        assert inputs(session, 2, 1).flatten().tolist() == [2, 3, 1]
+        assert inputs(session, 3, 3).flatten().tolist() == [1]
+        session.remove_object(3)
+        assert inputs(session, 2, 1).flatten().tolist() == [2, 3, 1]
+        _check_frames(list(session.propagate(direction="both")), 6, (96, 64))

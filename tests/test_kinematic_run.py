@@ -112,3 +112,41 @@ def test_annotate_opens_on_the_generated_clicks(tmp_path):
         assert any("generated from the kinematic render" in n for n in ctx.state.load_notes)
     finally:
         ctx.close()
+
+
+def test_generated_prompts_carry_each_objects_box(tmp_path):
+    """Every generated entry has a box: the render's silhouette box plus a small margin,
+    holding its positive clicks; the annotator loads such files and keeps the boxes."""
+    pytest.importorskip("fastapi")
+    from robomask.annotator.server import make_context
+    from robomask.kinematics import open_scene_render
+    from robomask.pipeline.kinprompts import ensure_kinematic_prompts
+    from robomask.prompts import PROMPT_KEYS, read_prompts
+
+    demo = make_kinematic_scene(tmp_path, num_frames=6, size_wh=SIZE)
+    cfg = load_config(demo.config_path)
+    sc = scene(cfg, demo.scene)
+    assert len(ensure_kinematic_prompts(sc, cfg)) == 2
+    render = open_scene_render(cfg, sc)
+    entries = [e for path in (sc.arm_prompts_path, sc.gripper_prompts_path)
+               for key in PROMPT_KEYS for e in read_prompts(path)[key]]
+    assert entries
+    for e in entries:
+        assert e.box is not None
+        x0, y0, x1, y1 = e.box
+        ys, xs = np.nonzero(render.masks_of_labels(render.labels(e.frame_index))[e.obj_id])
+        assert x0 < xs.min() and y0 < ys.min() or min(x0, y0) == 0
+        assert x0 >= xs.min() - 20 and y0 >= ys.min() - 20  # a small margin
+        assert x1 > xs.max() and y1 > ys.max() and x1 <= SIZE[0] and y1 <= SIZE[1]
+        for (x, y), label in zip(e.points, e.labels, strict=True):
+            assert label == 0 or (x0 <= x < x1 and y0 <= y < y1)
+    ctx = make_context(cfg, sc)
+    try:
+        obj = entries[0].obj_id
+        ctx.state.add_click(entries[0].frame_index, obj, *entries[0].points[0], 1)
+        ctx.state.save()
+    finally:
+        ctx.close()
+    again = read_prompts(sc.arm_prompts_path)[PROMPT_KEYS[0]] + read_prompts(
+        sc.gripper_prompts_path)[PROMPT_KEYS[3]]
+    assert [e.box for e in again] == [e.box for e in entries]

@@ -46,6 +46,9 @@ def validate_prompts(prompts: PromptSet, *, source: str, num_frames: int,
                     if not (0 <= x < w and 0 <= y < h):
                         raise PromptError(f"{where}: point {k}: expected (x, y) inside the "
                                           f"{w}x{h} image, got ({x:g}, {y:g})")
+                if e.box is not None and not (e.box[2] <= w and e.box[3] <= h):
+                    raise PromptError(f"{where}: box_xyxy: expected a box inside the {w}x{h} "
+                                      f"image, got [{', '.join(f'{v:g}' for v in e.box)}]")
 
 
 @dataclass(frozen=True)

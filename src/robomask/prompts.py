@@ -58,6 +58,10 @@ class PromptEntry:
             height in [0, 1] when ``"rel"``.
         labels: 1 = positive click, 0 = negative, one per point.
         coord_type: ``"abs"`` or ``"rel"``; kept as read so that a round trip is exact.
+        box: Optional box around the object, (x0, y0, x1, y1) in the units of
+            ``coord_type`` (key ``box_xyxy`` in the files; None = no box). Backends that
+            take boxes (``Capabilities.box_prompts``) get it with the points; the others
+            use the points alone.
     """
 
     frame_index: int
@@ -65,6 +69,7 @@ class PromptEntry:
     points: tuple[tuple[float, float], ...]
     labels: tuple[int, ...]
     coord_type: CoordType = "abs"
+    box: tuple[float, float, float, float] | None = None
 
     def points_px(self, size_wh: tuple[int, int]) -> np.ndarray:
         """Points as a float (N, 2) array of (x, y) pixels."""
@@ -80,14 +85,26 @@ class PromptEntry:
             pts = pts / np.asarray(size_wh, dtype=np.float64)
         return pts
 
+    def box_px(self, size_wh: tuple[int, int]) -> np.ndarray | None:
+        """The box as a float (4,) array (x0, y0, x1, y1) in pixels; None without one."""
+        if self.box is None:
+            return None
+        box = np.asarray(self.box, dtype=np.float64)
+        if self.coord_type == "rel":
+            box = box * np.tile(np.asarray(size_wh, dtype=np.float64), 2)
+        return box
+
     def to_json(self) -> dict[str, Any]:
         def num(v: float) -> float | int:
             return int(v) if float(v).is_integer() and self.coord_type == "abs" else float(v)
 
-        return {"frame_index": self.frame_index, "obj_id": self.obj_id,
-                "coord_type": self.coord_type,
-                "points": [[num(x), num(y)] for x, y in self.points],
-                "labels": list(self.labels)}
+        out: dict[str, Any] = {"frame_index": self.frame_index, "obj_id": self.obj_id,
+                               "coord_type": self.coord_type,
+                               "points": [[num(x), num(y)] for x, y in self.points],
+                               "labels": list(self.labels)}
+        if self.box is not None:
+            out["box_xyxy"] = [num(v) for v in self.box]
+        return out
 
 
 def _is_int(v: Any) -> bool:
@@ -131,7 +148,27 @@ def parse_entry(raw: Any, where: str) -> PromptEntry:
                 raise PromptError(f"{where}: point {k}: expected rel coordinates in [0, 1], "
                                   f"got ({x}, {y})")
     return PromptEntry(fi, oid, tuple((float(x), float(y)) for x, y in pts),
-                       tuple(int(lb) for lb in labels), coord)
+                       tuple(int(lb) for lb in labels), coord,
+                       _parse_box(raw.get("box_xyxy"), coord, where))
+
+
+def _parse_box(raw: Any, coord: str, where: str) -> tuple[float, float, float, float] | None:
+    """The optional ``box_xyxy`` of an entry (absent or null: None)."""
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and len(raw) == 4 and all(_is_num(v) for v in raw)):
+        raise PromptError(f"{where}: box_xyxy: expected [x0, y0, x1, y1] (4 finite numbers), "
+                          f"got {excerpt(raw)}")
+    x0, y0, x1, y1 = (float(v) for v in raw)
+    if not (x0 < x1 and y0 < y1):
+        raise PromptError(f"{where}: box_xyxy: expected x0 < x1 and y0 < y1, got "
+                          f"[{x0:g}, {y0:g}, {x1:g}, {y1:g}]")
+    top = 1.0 if coord == "rel" else math.inf
+    if not (min(x0, y0) >= 0 and max(x1, y1) <= top):
+        unit = "rel coordinates in [0, 1]" if coord == "rel" else "pixels >= 0"
+        raise PromptError(f"{where}: box_xyxy: expected {unit}, got "
+                          f"[{x0:g}, {y0:g}, {x1:g}, {y1:g}]")
+    return x0, y0, x1, y1
 
 
 @dataclass

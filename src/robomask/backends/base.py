@@ -35,6 +35,8 @@ class Capabilities:
             used to carry objects from one window of a long video into the next).
         needs_prompts: False for a backend that finds its objects unprompted (e.g.
             ``kinematic``); :meth:`VideoSession.propagate` then starts at frame 0.
+        box_prompts: Accepts a box with the clicks (``box_xyxy`` of
+            :meth:`VideoSession.add_clicks`).
     """
 
     text_prompts: bool
@@ -42,6 +44,7 @@ class Capabilities:
     devices: tuple[str, ...]
     mask_prompts: bool = False
     needs_prompts: bool = True
+    box_prompts: bool = False
 
 
 class VideoSession(ABC):
@@ -85,7 +88,7 @@ class VideoSession(ABC):
         return self._add_text(frame_index, text)
 
     def add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
-                   labels: np.ndarray) -> FrameMasks:
+                   labels: np.ndarray, *, box_xyxy: np.ndarray | None = None) -> FrameMasks:
         """Set the clicks of ``obj_id`` on ``frame_index``, replacing earlier ones there.
 
         Args:
@@ -93,6 +96,8 @@ class VideoSession(ABC):
             obj_id: Object the clicks belong to.
             points_xy: Float array (N, 2) of (x, y) in pixels.
             labels: Int array (N,): 1 positive, 0 negative.
+            box_xyxy: Optional float (4,) box around the object, (x0, y0, x1, y1) in
+                pixels, given with the clicks (backends with ``box_prompts`` only).
 
         Returns:
             The masks of every object on ``frame_index`` after the clicks.
@@ -107,8 +112,12 @@ class VideoSession(ABC):
         if len(pts) == 0 or len(pts) != len(lbs):
             raise BackendError(f"clicks: expected N > 0 points and N labels, got {len(pts)} "
                                f"points and {len(lbs)} labels")
+        if box_xyxy is None:
+            self.prompted_frames.add(frame_index)
+            return self._add_clicks(frame_index, int(obj_id), pts, lbs)
+        box = self._check_box(box_xyxy)
         self.prompted_frames.add(frame_index)
-        return self._add_clicks(frame_index, int(obj_id), pts, lbs)
+        return self._add_box_clicks(frame_index, int(obj_id), pts, lbs, box)
 
     def add_mask(self, frame_index: int, obj_id: int, mask: np.ndarray) -> FrameMasks:
         """Prompt ``obj_id`` on ``frame_index`` with its mask there (bool (height, width)).
@@ -206,6 +215,21 @@ class VideoSession(ABC):
             raise BackendError("session: expected an open session, got a closed one",
                                hint="open a new session with backend.open_session(frames)")
 
+    def _check_box(self, box_xyxy: np.ndarray) -> np.ndarray:
+        """``box_xyxy`` as a float (4,) array, checked against the backend and the image."""
+        if not self.capabilities.box_prompts:
+            raise BackendError(f"backend '{self.backend_name}': expected clicks alone, got a "
+                               "box with them; this backend does not take boxes",
+                               hint="leave the box out (VideoSession.add_clicks box_xyxy=None)")
+        box = np.asarray(box_xyxy, dtype=np.float64).reshape(-1)
+        w, h = self.size_wh
+        if not (box.shape == (4,) and np.isfinite(box).all() and 0 <= box[0] < box[2] <= w
+                and 0 <= box[1] < box[3] <= h):
+            raise BackendError(f"box: expected finite (x0, y0, x1, y1) pixels with "
+                               f"0 <= x0 < x1 <= {w} and 0 <= y0 < y1 <= {h}, got "
+                               f"{box.tolist()}")
+        return box
+
     def _check_frame(self, frame_index: int) -> None:
         if not 0 <= frame_index < self.num_frames:
             raise BackendError(f"frame_index: expected 0..{self.num_frames - 1}, got "
@@ -218,6 +242,10 @@ class VideoSession(ABC):
     @abstractmethod
     def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
                     labels: np.ndarray) -> FrameMasks: ...
+
+    def _add_box_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
+                        labels: np.ndarray, box_xyxy: np.ndarray) -> FrameMasks:
+        raise NotImplementedError  # only called when capabilities.box_prompts
 
     def _add_mask(self, frame_index: int, obj_id: int, mask: np.ndarray) -> FrameMasks:
         raise NotImplementedError  # only called when capabilities.mask_prompts

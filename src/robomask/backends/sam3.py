@@ -145,6 +145,8 @@ class Sam3Backend(Backend):
     """
 
     name: ClassVar[str] = "sam3"
+    # No box_prompts: sam3 0.1.4's box prompts are detector prompts that reset the session
+    # (docs/sam3.md); a prompt entry's box is left out and its clicks are used.
     capabilities: ClassVar[Capabilities] = Capabilities(text_prompts=True, clicks=True,
                                                         devices=("cuda",))
 

@@ -21,7 +21,9 @@ same image processor.
   turns the Hub path off, so nothing is downloaded (hole filling and sprinkle removal,
   which need the same kernels, are skipped). Text objects whose mask is empty on the
   text frame are not seeded.
-- Clicks are point prompts of the tracker in pixels (x, y). Clicks on an id the text
+- Clicks are point prompts of the tracker in pixels (x, y); a box given with them goes
+  with them in the same call (``input_boxes``: the tracker prepends its corners as
+  points labelled 2 and 3, as SAM2/SAM3 encode boxes). Clicks on an id the text
   found refine that object, as in SAM3: transformers would store a click on a frame the
   tracker already went through as an ordinary tracked frame, which the next propagation
   recomputes without the clicks; the clicked frame is made a conditioning frame of its
@@ -57,6 +59,8 @@ from robomask.io.frames import FrameSource
 from robomask.masks import FrameMasks
 
 log = logging.getLogger(__name__)
+
+_Prompt = tuple[str, Any, Any, Any]  # ("mask", mask, None, None) | ("points", xy, labels, box)
 
 DOWNLOAD_HINT = ("huggingface-cli download facebook/sam3 --local-dir DIR (gated: request "
                  "access on the hub first), then set sam3_hf_model_dir: DIR")
@@ -196,7 +200,7 @@ class Sam3HFBackend(Backend):
     name: ClassVar[str] = "sam3-hf"
     capabilities: ClassVar[Capabilities] = Capabilities(text_prompts=True, clicks=True,
                                                         devices=("cuda", "mps", "cpu"),
-                                                        mask_prompts=True)
+                                                        mask_prompts=True, box_prompts=True)
 
     def __init__(self, model_dir: Path, device: Any, dtype: Any) -> None:
         from transformers import Sam3TrackerVideoProcessor, Sam3VideoModel, Sam3VideoProcessor
@@ -257,7 +261,7 @@ class Sam3HFBackend(Backend):
 class Sam3HFSession(VideoSession):
     """All objects of a video in one tracker session, fed one frame at a time.
 
-    Prompts are also kept here (mask seeds and clicks per object and frame) so that
+    Prompts are also kept here (mask seeds, clicks and boxes per object and frame) so that
     ``remove_object`` can rebuild the tracker session from the remaining objects: the
     transformers tracker session has no removal of its own.
     """
@@ -269,7 +273,7 @@ class Sam3HFSession(VideoSession):
         self.backend = backend
         cfg = backend.model.tracker_model.config
         self.window = max(cfg.num_maskmem, cfg.max_object_pointers_in_encoder) + 1
-        self.prompts: dict[int, dict[int, tuple[str, Any, Any]]] = {}
+        self.prompts: dict[int, dict[int, _Prompt]] = {}
         self.tracker: Any = None
         self._new_tracker()
 
@@ -279,18 +283,19 @@ class Sam3HFSession(VideoSession):
             inference_device=self.backend.device, dtype=self.backend.dtype)
         self.tracker.video_height, self.tracker.video_width = h, w
 
-    def _send(self, obj_id: int, frame_index: int, prompt: tuple[str, Any, Any]) -> None:
-        kind, a, b = prompt
+    def _send(self, obj_id: int, frame_index: int, prompt: _Prompt) -> None:
+        kind, a, b, box = prompt
         proc = self.backend.tracker_processor
         if kind == "mask":
             proc.add_inputs_to_inference_session(self.tracker, frame_idx=frame_index,
                                                  obj_ids=[obj_id], input_masks=[a])
-        else:
+        else:  # a box goes first, as box corner points (labels 2, 3), then the clicks
             proc.add_inputs_to_inference_session(
                 self.tracker, frame_idx=frame_index, obj_ids=[obj_id],
-                input_points=[[a.tolist()]], input_labels=[[b.tolist()]])
+                input_points=[[a.tolist()]], input_labels=[[b.tolist()]],
+                input_boxes=None if box is None else [[box.tolist()]])
 
-    def _prompt(self, obj_id: int, frame_index: int, prompt: tuple[str, Any, Any]) -> FrameMasks:
+    def _prompt(self, obj_id: int, frame_index: int, prompt: _Prompt) -> FrameMasks:
         self.prompts.setdefault(obj_id, {})[frame_index] = prompt
         self._send(obj_id, frame_index, prompt)
         masks = self._step(frame_index, reverse=False)
@@ -344,7 +349,7 @@ class Sam3HFSession(VideoSession):
         ids, masks = self.backend.detect(self.frames[frame_index], frame_index, text)
         log.info("sam3-hf: %r found %d object(s) on frame %d", text, len(ids), frame_index)
         for k, obj_id in enumerate(ids):
-            self.prompts[obj_id] = {frame_index: ("mask", masks[k], None)}
+            self.prompts[obj_id] = {frame_index: ("mask", masks[k], None, None)}
         if ids:  # one call, so that every seeded object is new on this step
             self.backend.tracker_processor.add_inputs_to_inference_session(
                 self.tracker, frame_idx=frame_index, obj_ids=ids, input_masks=list(masks))
@@ -352,12 +357,16 @@ class Sam3HFSession(VideoSession):
 
     def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
                     labels: np.ndarray) -> FrameMasks:
-        return self._prompt(obj_id, frame_index, ("points", points_xy, labels))
+        return self._prompt(obj_id, frame_index, ("points", points_xy, labels, None))
+
+    def _add_box_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
+                        labels: np.ndarray, box_xyxy: np.ndarray) -> FrameMasks:
+        return self._prompt(obj_id, frame_index, ("points", points_xy, labels, box_xyxy))
 
     def _add_mask(self, frame_index: int, obj_id: int, mask: np.ndarray) -> FrameMasks:
         import torch
 
-        return self._prompt(obj_id, frame_index, ("mask", torch.from_numpy(mask), None))
+        return self._prompt(obj_id, frame_index, ("mask", torch.from_numpy(mask), None, None))
 
     def _propagate(self, start_frame_index: int, *, reverse: bool) -> Iterator[FrameMasks]:
         order = range(start_frame_index, -1, -1) if reverse else range(start_frame_index,

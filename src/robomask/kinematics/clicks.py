@@ -3,7 +3,10 @@ group and just outside it, as the SPEC prompt files hold them.
 
 Positive points sit at the deepest pixel (distance transform maximum) of each visible
 link of an object, largest links first; negative points lie on a ring a few pixels
-outside the object's silhouette, spread apart. Keyframes: the first frame where the
+outside the object's silhouette, spread apart. Each entry also carries the object's
+rendered bounding box grown by ``BOX_MARGIN_FRAC`` of its side (at least
+``MIN_BOX_MARGIN_PX``; the calibration's error and what no URDF holds, a cable or a
+sleeve, sit near the outline), for backends that take boxes. Keyframes: the first frame where the
 robot is seen, then each frame where an object's silhouette has drifted below
 ``KEYFRAME_IOU`` against the last keyframe (but no sooner than ``every // 6`` frames after
 it), and at least every ``every`` frames.
@@ -26,6 +29,8 @@ KEYFRAME_IOU = 0.5  # a new keyframe once an object's silhouette overlaps the la
 MAX_POSITIVE = 10
 MAX_NEGATIVE = 16
 _SMALL = 4  # keyframe choice compares silhouettes at 1/4 size
+BOX_MARGIN_FRAC = 0.05  # box margin, fraction of the silhouette box's longer side
+MIN_BOX_MARGIN_PX = 4
 
 
 @dataclass(frozen=True)
@@ -126,9 +131,19 @@ def object_clicks(labels: np.ndarray, mask: np.ndarray, link_labels: list[int],
     return positives, negatives
 
 
+def object_box(mask: np.ndarray) -> tuple[float, float, float, float]:
+    """The (x0, y0, x1, y1) pixel box of a non-empty bool (height, width) silhouette, grown
+    by its margin and clipped to the image (x1, y1 exclusive)."""
+    h, w = mask.shape
+    x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    m = max(MIN_BOX_MARGIN_PX, round(BOX_MARGIN_FRAC * max(bw, bh)))
+    return (float(max(0, x - m)), float(max(0, y - m)),
+            float(min(w, x + bw + m)), float(min(h, y + bh + m)))
+
+
 def kinematic_prompts(sr: SceneRender, config: Config, every: int, *,
                       on_progress: ProgressCallback | None = None) -> KinematicPrompts:
-    """Keyframes and clicks of every object of the render, as the two prompt files."""
+    """Keyframes, clicks and boxes of every object of the render, as the two prompt files."""
     keys = choose_keyframes(sr, every, on_progress=on_progress)
     w, h = sr.size_wh
     min_area = max(30, round(2e-4 * w * h))
@@ -145,7 +160,7 @@ def kinematic_prompts(sr: SceneRender, config: Config, every: int, *,
             if pos:
                 entries[key_of[obj_id]].append(PromptEntry(
                     i, obj_id, tuple((float(x), float(y)) for x, y in pos + neg),
-                    (1,) * len(pos) + (0,) * len(neg)))
+                    (1,) * len(pos) + (0,) * len(neg), box=object_box(mask)))
     arm = PromptSet({ARM_KEY: entries[ARM_KEY], ARM2_KEY: entries[ARM2_KEY]})
     gripper = PromptSet({LEFT_KEY: entries[LEFT_KEY], RIGHT_KEY: entries[RIGHT_KEY]})
     return KinematicPrompts(arm, gripper, keys)

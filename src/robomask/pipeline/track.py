@@ -3,6 +3,7 @@ sessions, the annotation preview and benchmarks share."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,6 +14,8 @@ from robomask.io.frames import FrameSource, open_frames
 from robomask.masks import FrameMasks
 from robomask.pipeline.windows import Window, plan_windows, run_order, seed, shared_frames
 from robomask.prompts import PromptEntry
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,10 @@ def track(frames: FrameSource | Path | str, clicks: Iterable[PromptEntry] = (), 
 
     Steps (SPEC section 5): the text prompt, if any; when there are clicks too, one
     propagation in both directions to fill the model's cache (its output is dropped);
-    the clicks, each replacing its object's clicks on its frame; a final propagation in
-    both directions starting at the earliest prompted frame. The session is closed at
-    the end, on error, on Ctrl-C, and when the caller stops iterating early.
+    the clicks (with their entry's box for a backend with ``box_prompts``; other
+    backends get the clicks alone), each replacing its object's clicks on its frame; a
+    final propagation in both directions starting at the earliest prompted frame. The
+    session is closed at the end, on error, on Ctrl-C, and when the caller stops iterating early.
 
     A video longer than ``max_frames`` runs in overlapping windows of at most that many
     frames, one session each (:mod:`robomask.pipeline.windows`): first the window of the
@@ -55,6 +59,9 @@ def track(frames: FrameSource | Path | str, clicks: Iterable[PromptEntry] = (), 
     """
     source = frames if isinstance(frames, FrameSource) else open_frames(Path(frames))
     clicks = list(clicks)
+    if not backend.capabilities.box_prompts and any(e.box is not None for e in clicks):
+        log.debug("backend %s takes no boxes: the prompt boxes are ignored, the clicks used",
+                  backend.name)
     keep = None if keep_obj_ids is None else list(keep_obj_ids)
     windows = plan_windows(len(source), max_frames)
     if len(windows) == 1:
@@ -107,8 +114,10 @@ def _session(source: FrameSource, clicks: list[PromptEntry], backend: Backend,
                     pass
         for frame_index, masks in sorted(seeds.items()):
             seed(session, frame_index, masks)
+        takes_boxes = backend.capabilities.box_prompts
         for entry in clicks:
             session.add_clicks(entry.frame_index, entry.obj_id,
-                               entry.points_px(source.size_wh), entry.labels)
+                               entry.points_px(source.size_wh), entry.labels,
+                               box_xyxy=entry.box_px(source.size_wh) if takes_boxes else None)
         for fm in session.propagate(direction="both"):
             yield fm if keep is None else fm.only(keep)

@@ -41,7 +41,7 @@ class OpenCVBackend(Backend):
 
     name = "opencv"
     capabilities = Capabilities(text_prompts=False, clicks=True, devices=("cpu",),
-                                mask_prompts=True)
+                                mask_prompts=True, box_prompts=True)
 
     def __init__(self, work_long_side: int = WORK_LONG_SIDE,
                  kinematics: Config | None = None) -> None:

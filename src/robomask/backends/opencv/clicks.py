@@ -36,6 +36,12 @@ apart into pieces around the clicks.
    wall) and the rounds go on from step 1's result, growing its box by the clicks'
    colours alone (no rare-colour rule), as far as it presses on its box.
 
+A box given with the clicks (a box prompt) is exactly GrabCut's rectangle and replaces
+steps 1-3: one run in it, outside it sure background, the click seeds kept, inside it
+"probably foreground" except colours that step 1's colour vote gives to the outside
+(measured better than all of it "probably foreground" on a white arm by a white wall:
+docs/kinematics.md); the result stays inside the box.
+
 A crop larger than ``MAX_CROP_PIXELS`` is segmented downscaled, which bounds the time
 of one round (about 50-120 ms on one core) for the UI's live preview.
 
@@ -74,13 +80,16 @@ REFINE_BAND = 2.5  # refinement band half-width, in GrabCut pixels (>= 3 image p
 REFINE_TAU = 0.6  # softness of the shape prior, in GrabCut pixels (>= 1 image pixel)
 
 
-def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray,
+                     box_xyxy: np.ndarray | None = None) -> np.ndarray:
     """Segment the clicked object on one image.
 
     Args:
         rgb: uint8 image (height, width, 3), RGB.
         points_xy: Float (N, 2) clicks as (x, y) pixels of ``rgb``.
         labels: Int (N,): 1 positive, 0 negative.
+        box_xyxy: Optional float (4,) box (x0, y0, x1, y1) in pixels around the object:
+            GrabCut's rectangle (outside it is background).
 
     Returns:
         Bool mask (height, width); all False when there is no positive click.
@@ -102,6 +111,8 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
     small = COLLAPSE * np.count_nonzero(disks)
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     margin = max(BOX_MARGIN_FRAC * float((hi - lo).max()), MIN_MARGIN_FRAC * diag)
+    if box_xyxy is not None:
+        return _in_given_box(rgb, seeds, sample, pos, box_xyxy, margin)
     rounds = _Rounds(rgb, seeds, sample, pos, small)
     generous = MIN_BOX_FRAC * diag
     spill_radius = radius if float((hi - lo).max()) + 2 * margin < generous else None
@@ -115,6 +126,22 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray)
             result = rounds.run(lo, hi, margin, novel=0.0)  # gently, by the clicks' colours
     mask, scale = result.mask, result.scale
     return _connected_to(_refine(rgb, mask, seeds, scale), pos)
+
+
+def _in_given_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray, pos: np.ndarray,
+                  box_xyxy: np.ndarray, margin: float) -> np.ndarray:
+    """GrabCut in the given box (pixels; inside it by the colour vote, see
+    :func:`_colour_vote`), refined, kept inside the box and connected to a positive
+    click."""
+    h, w = seeds.shape
+    x0, y0, x1, y1 = np.asarray(box_xyxy, dtype=np.float64).reshape(4)
+    box = (max(0, int(np.floor(x0))), max(0, int(np.floor(y0))),
+           min(w, int(np.ceil(x1))), min(h, int(np.ceil(y1))))
+    fg, scale = _grabcut_in_box(rgb, seeds, sample, box, margin, NOVEL)
+    inside = np.zeros((h, w), dtype=bool)
+    inside[box[1]:box[3], box[0]:box[2]] = True
+    mask = _refine(rgb, _connected_to(fg, pos), seeds, scale) & (inside | (seeds == cv2.GC_FGD))
+    return _connected_to(mask, pos)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 Every object's mask on a frame comes from its keyframes (frames where it has clicks):
 
-- On a keyframe, its clicks decide (see :mod:`.clicks`, on the full-size frame; the
-  mask is kept averaged down to the working resolution as a soft mask, which loses
-  almost nothing of thin parts); nothing else is mixed in.
+- On a keyframe, its clicks (and box, if given) decide (see :mod:`.clicks`, on the
+  full-size frame; the mask is kept averaged down to the working resolution as a soft
+  mask, which loses almost nothing of thin parts); nothing else is mixed in.
 - Between two keyframes ``a`` and ``b``, the mask carried from ``a`` (flow + colour, see
   :mod:`.track`) and the one carried from ``b`` are fused by temporal distance:
   ``soft = (|b - t| * from_a + |t - a| * from_b) / |b - a|``, thresholded at 0.5. The
@@ -128,9 +128,13 @@ class OpenCVSession(VideoSession):
     # --- hooks ---
     def _add_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
                     labels: np.ndarray) -> FrameMasks:
+        return self._add_box_clicks(frame_index, obj_id, points_xy, labels, None)
+
+    def _add_box_clicks(self, frame_index: int, obj_id: int, points_xy: np.ndarray,
+                        labels: np.ndarray, box_xyxy: np.ndarray | None) -> FrameMasks:
         rgb = self.frames[frame_index]  # full size: thin parts need every pixel
-        return self._keyframe(frame_index, obj_id, rgb,
-                              mask_from_clicks(rgb, points_xy, labels).astype(np.float32))
+        return self._keyframe(frame_index, obj_id, rgb, mask_from_clicks(
+            rgb, points_xy, labels, box_xyxy).astype(np.float32))
 
     def _add_mask(self, frame_index: int, obj_id: int, mask: np.ndarray) -> FrameMasks:
         return self._keyframe(frame_index, obj_id, self.frames[frame_index],
