@@ -76,6 +76,11 @@ def test_report_goes_on_past_a_failed_scene(three_scenes, capsys, tmp_path, html
     assert_failed_one_of_three(code, out, "scene_0002")
     flags = json.loads((out_dir / "flags.json").read_text())
     assert [s["scene"] for s in flags["scenes"]] == ["scene_0001", "scene_0003"]
+    assert [f["scene"] for f in flags["failed"]] == ["scene_0002"]
+    assert "color" in flags["failed"][0]["error"]
+    if html:  # the index says which scene is missing from it, and why
+        index = (out_dir / "index.html").read_text()
+        assert "Not reported (1)" in index and "<li>scene_0002: " in index
 
 
 def test_report_json_keeps_stdout_json_when_a_scene_fails(three_scenes, capsys):

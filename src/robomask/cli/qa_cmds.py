@@ -128,15 +128,17 @@ def report(
 
     cfg = open_config(config)
     chosen, failures = open_scenes(cfg, scene_patterns(scene, scenes) or None)
+    total = len(chosen) + len(failures)
     folder = out or cfg.output_dir / REPORT_DIR
     with ProgressView() as view:
         if html:
-            results, failed = write_report(chosen, cfg, folder, config_path=str(config),
-                                           jobs=jobs, on_progress=view)
+            results, failures = write_report(chosen, cfg, folder, config_path=str(config),
+                                             jobs=jobs, failed=failures, on_progress=view)
         else:
             results, failed = each_scene(chosen, lambda s: scan_scene(
                 s, cfg, jobs=jobs, on_progress=view))
-    data = report_json(results, cfg, str(config))
+            failures += failed
+    data = report_json(results, cfg, str(config), failures)
     if not html:
         write_json(folder / "flags.json", data)
     if as_json:
@@ -150,7 +152,7 @@ def report(
     if over:
         say(f"{len(over)} scene(s) with more than {fail_above} flagged frames: "
             f"{', '.join(over)}", err=True)
-    exit_on_failures(failures + failed, len(chosen) + len(failures), err=as_json)
+    exit_on_failures(failures, total, err=as_json)
     if over:
         raise typer.Exit(1)
 

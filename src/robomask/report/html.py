@@ -181,8 +181,10 @@ def _worst(result: SceneFlags) -> str:
     return result.flags[0].severity if result.flags else "ok"
 
 
-def write_index(results: Sequence[SceneFlags], out_dir: Path, config: Config) -> Path:
-    """``{out_dir}/index.html``: one row per scene, worst first."""
+def write_index(results: Sequence[SceneFlags], out_dir: Path, config: Config,
+                failures: Sequence[SceneFailure] = ()) -> Path:
+    """``{out_dir}/index.html``: one row per scene, worst first; under the table, the
+    scenes that could not be reported and why."""
     order = sorted(results, key=lambda r: (-(r.flags[0].score if r.flags else 0), r.scene))
     rows = []
     for r in order:
@@ -204,27 +206,34 @@ def write_index(results: Sequence[SceneFlags], out_dir: Path, config: Config) ->
             '<table class="scenes"><tr><th>scene</th><th>worst</th><th class="num">frames</th>'
             '<th class="num">flagged frames</th><th class="num">flags high / medium / low</th>'
             '<th class="num">keyframes</th><th>where</th></tr>' + "".join(rows) + "</table>")
+    if failures:
+        body += (f"<h2>Not reported ({len(failures)})</h2><ul>" + "".join(
+            f"<li>{escape(f.scene)}: {escape(f.message)}</li>" for f in failures) + "</ul>")
     path = out_dir / "index.html"
     write_text(path, _page("robomask QA report", body))
     return path
 
 
 def report_json(results: Sequence[SceneFlags], config: Config,
-                config_path: str = "mask_config.yaml") -> dict:
-    """The flags of all scenes as a JSON-able dict (what ``flags.json`` holds)."""
+                config_path: str = "mask_config.yaml",
+                failures: Sequence[SceneFailure] = ()) -> dict:
+    """The flags of all scenes as a JSON-able dict (what ``flags.json`` holds), and the
+    scenes that could not be reported (``failed``: scene and error)."""
     return {"thresholds": {k: getattr(config, k) for k in (
                 "qa_area_jump_ratio", "qa_min_area_frac", "qa_gripper_max_gap_frac",
                 "qa_swap_min_dx_frac")},
-            "scenes": [r.to_dict(config_path) for r in results]}
+            "scenes": [r.to_dict(config_path) for r in results],
+            "failed": [{"scene": f.scene, "error": f.message} for f in failures]}
 
 
 def write_report(scenes: Sequence[Scene], config: Config, out_dir: str | Path, *,
                  config_path: str = "mask_config.yaml", jobs: int | None = None,
+                 failed: Sequence[SceneFailure] = (),
                  on_progress: ProgressCallback | None = None
                  ) -> tuple[list[SceneFlags], list[SceneFailure]]:
     """Write the whole report for ``scenes`` into ``out_dir``: each scene's flags, and a
-    :class:`~robomask.scenes.SceneFailure` per scene that could not be read (the index
-    lists the others).
+    :class:`~robomask.scenes.SceneFailure` per scene that could not be read, after the
+    ``failed`` ones given (scenes that did not open); the index and flags.json list them.
 
     Scenes are processed one after the other; only their flags stay in memory.
     """
@@ -232,6 +241,7 @@ def write_report(scenes: Sequence[Scene], config: Config, out_dir: str | Path, *
     out.mkdir(parents=True, exist_ok=True)
     results, failures = each_scene(scenes, lambda s: write_scene_page(
         s, config, out, config_path=config_path, jobs=jobs, on_progress=on_progress))
-    write_index(results, out, config)
-    write_json(out / "flags.json", report_json(results, config, config_path))
+    failures = [*failed, *failures]
+    write_index(results, out, config, failures)
+    write_json(out / "flags.json", report_json(results, config, config_path, failures))
     return results, failures
