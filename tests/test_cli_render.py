@@ -95,3 +95,10 @@ def test_bad_kinematics_input_is_one_line(tmp_path, capsys, case):
         culprits = ("q.csv", "frame 0", "within 0.02 s")
     code, out = render(path, capsys)
     assert_user_error(code, out, *culprits)
+
+
+def test_render_without_a_kinematics_section_says_which_key(tmp_path, capsys, make_scene):
+    sc = make_scene()
+    for command in ("render", "calibrate"):
+        code, out = run_cli([command, "--config", str(sc.config_path)], capsys)
+        assert_user_error(code, out, "kinematics: expected the config section", "got none")

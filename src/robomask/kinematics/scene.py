@@ -62,8 +62,10 @@ def kinematics_section(config: Config) -> KinematicsConfig:
         KinematicsError: The config has none.
     """
     if config.kinematics is None:
-        raise KinematicsError("config: expected a kinematics section, got none",
-                              hint="see 'robomask init' for its keys")
+        raise KinematicsError("kinematics: expected the config section (urdf, joint_states, "
+                              "intrinsics and camera pose), got none in the config",
+                              hint="'robomask init' lists its keys; 'robomask demo --kind "
+                                   "kinematic' writes a config with one")
     return config.kinematics
 
 
