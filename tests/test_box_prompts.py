@@ -17,7 +17,7 @@ from robomask.errors import BackendError, PromptError
 from robomask.io.frames import open_frames
 from robomask.masks import mask_iou
 from robomask.pipeline.track import track
-from robomask.prompt_checks import validate_prompts
+from robomask.prompt_checks import prompt_warnings, validate_prompts
 from robomask.prompts import (
     ARM_KEY,
     LEFT_KEY,
@@ -104,6 +104,14 @@ def test_a_box_past_the_image_is_refused_against_the_video():
     ok = PromptSet({ARM_KEY: [PromptEntry(0, 0, ((10.0, 10.0),), (1,),
                                           box=(0.0, 0.0, 1280.0, 720.0))]})
     validate_prompts(ok, source="p.json", num_frames=5, size_wh=SIZE, config=cfg)
+
+
+def test_a_positive_click_outside_its_box_is_warned_about():
+    inside = PromptEntry(3, 0, ((100.0, 100.0), (10.0, 10.0)), (1, 0), box=(50, 50, 200, 200))
+    outside = PromptEntry(5, 0, ((0.5, 0.5),), (1,), "rel", box=(0.0, 0.0, 0.25, 0.25))
+    warnings = prompt_warnings(PromptSet({ARM_KEY: [inside, outside]}), SIZE)
+    assert [(w.key, w.frame_index) for w in warnings] == [(ARM_KEY, 5)]
+    assert "a positive point lies outside the entry's box_xyxy" in warnings[0].message
 
 
 def _striped_object(folder: Path) -> tuple[Path, np.ndarray]:

@@ -140,13 +140,15 @@ def test_generated_prompts_carry_each_objects_box(tmp_path):
         assert x1 > xs.max() and y1 > ys.max() and x1 <= SIZE[0] and y1 <= SIZE[1]
         for (x, y), label in zip(e.points, e.labels, strict=True):
             assert label == 0 or (x0 <= x < x1 and y0 <= y < y1)
+    first, last = entries[0], entries[-1]
+    outside = (last.box[0] - 1, last.box[1]) if last.box[0] >= 1 else (last.box[2], 0)
     ctx = make_context(cfg, sc)
-    try:
-        obj = entries[0].obj_id
-        ctx.state.add_click(entries[0].frame_index, obj, *entries[0].points[0], 1)
+    try:  # a click inside an entry's box keeps it, one outside drops it
+        ctx.state.add_click(first.frame_index, first.obj_id, *first.points[0], 1)
+        ctx.state.add_click(last.frame_index, last.obj_id, *outside, 1)
         ctx.state.save()
     finally:
         ctx.close()
-    again = read_prompts(sc.arm_prompts_path)[PROMPT_KEYS[0]] + read_prompts(
-        sc.gripper_prompts_path)[PROMPT_KEYS[3]]
-    assert [e.box for e in again] == [e.box for e in entries]
+    again = [e for path in (sc.arm_prompts_path, sc.gripper_prompts_path)
+             for key in PROMPT_KEYS for e in read_prompts(path)[key]]
+    assert [e.box for e in again] == [e.box for e in entries[:-1]] + [None]

@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
 from robomask.config import Config
 from robomask.errors import PromptError
-from robomask.prompts import ARM2_KEY, ARM_KEY, LEFT_KEY, RIGHT_KEY, PromptEntry, PromptSet
+from robomask.prompts import (
+    ARM2_KEY,
+    ARM_KEY,
+    LEFT_KEY,
+    PROMPT_KEYS,
+    RIGHT_KEY,
+    PromptEntry,
+    PromptSet,
+)
 
 ID_KEYS = {ARM_KEY: "arm_obj_id", ARM2_KEY: "arm_obj_id_2", LEFT_KEY: "gripper_left_obj_id",
            RIGHT_KEY: "gripper_right_obj_id"}  # prompt key -> config key of its object id
@@ -72,7 +82,8 @@ def _positive_x(e: PromptEntry, width: int) -> list[float]:
 
 
 def prompt_warnings(prompts: PromptSet, size_wh: tuple[int, int]) -> list[PromptWarning]:
-    """Left/right gripper points mostly on the wrong image half; unequal point counts."""
+    """Left/right gripper points mostly on the wrong image half; unequal point counts;
+    positive points outside their entry's box."""
     w = size_wh[0]
     out: list[PromptWarning] = []
     for key, wrong_side, side in ((LEFT_KEY, lambda x: x > w / 2, "right"),
@@ -93,4 +104,13 @@ def prompt_warnings(prompts: PromptSet, size_wh: tuple[int, int]) -> list[Prompt
             out.append(PromptWarning(LEFT_KEY, fi,
                                      f"frame {fi}: left gripper has {c[LEFT_KEY]} points, right "
                                      f"has {c[RIGHT_KEY]}: expected equal counts per keyframe"))
+    for key in PROMPT_KEYS:
+        for e in prompts[key]:
+            box = e.box_px(size_wh)
+            pos = e.points_px(size_wh)[np.asarray(e.labels) == 1]
+            if box is not None and not ((pos >= box[:2]) & (pos < box[2:])).all(axis=1).all():
+                out.append(PromptWarning(key, e.frame_index,
+                                         f"{key}, frame {e.frame_index}: a positive point lies "
+                                         "outside the entry's box_xyxy: the mask stays inside "
+                                         "the box on backends that take boxes"))
     return out

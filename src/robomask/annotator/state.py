@@ -177,8 +177,9 @@ class AnnotationState:
         """Add one click at (x, y) pixels; label 1 positive, 0 negative.
 
         The point is appended to the last entry of that object on that frame (keeping its
-        coord_type), or starts a new ``"abs"`` entry, placed before the first entry of a
-        later frame. Abs points are stored as integer pixels.
+        coord_type and its box, unless the point lies outside the box: the box then goes,
+        since backends keep the object inside it), or starts a new ``"abs"`` entry, placed
+        before the first entry of a later frame. Abs points are stored as integer pixels.
         """
         self.check_frame(frame_index)
         key = self.object(obj_id).key
@@ -201,7 +202,10 @@ class AnnotationState:
             e = entries[last]
             point = ((round(x / w, 6), round(y / h, 6)) if e.coord_type == "rel"
                      else (float(int(x)), float(int(y))))
-            entries[last] = replace(e, points=e.points + (point,), labels=e.labels + (label,))
+            box = e.box_px(self.size_wh)
+            keep_box = box is not None and box[0] <= x < box[2] and box[1] <= y < box[3]
+            entries[last] = replace(e, points=e.points + (point,), labels=e.labels + (label,),
+                                    box=e.box if keep_box else None)
         self._record(key, frame_index, before)
 
     def clear(self, frame_index: int, obj_id: int) -> bool:
