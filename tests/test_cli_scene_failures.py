@@ -137,3 +137,11 @@ def test_run_counts_its_failed_scenes(three_scenes, capsys):
     assert code == 1, out
     assert "error: scene_0002/merge: " in out
     assert "1 of 3 scene(s) failed" in out
+
+
+def test_status_lists_every_scene_and_counts_the_unreadable_one(three_scenes, capsys):
+    sc = three_scenes
+    without_frames(sc, "scene_0002")
+    code, out = run_cli(args(sc, "status"), capsys)
+    assert_failed_one_of_three(code, out, "scene_0002")
+    assert "scene_0001" in out and "scene_0003" in out and "0/3 scenes fully done" in out

@@ -122,9 +122,10 @@ def status(
     scene: SceneOption = None,
     scenes: ScenesOption = None,
 ) -> None:
-    """Which stages of the selected scenes are done, stale, interrupted or missing."""
+    """Which stages of the selected scenes are done, stale, interrupted or missing; a scene
+    that cannot be read is an error (exit 1)."""
     from robomask.pipeline.status import scene_status
-    from robomask.scenes import select_scene_names
+    from robomask.scenes import SceneFailure, select_scene_names
 
     cfg = open_config(config)
     names = select_scene_names(cfg, scene_patterns(scene, scenes) or None)
@@ -136,16 +137,15 @@ def status(
         table.add_row(st.scene, str(st.frames), *(
             f"[{colours[st.stages[k]]}]{st.stages[k]}[/]" for k in ("arm", "gripper", "export")))
     console.print(table)
-    for st in rows:
-        if st.message:
-            say(f"error: {st.scene}: {st.message}")
     done = sum(all(v == "done" for v in st.stages.values()) for st in rows)
+    failures = [SceneFailure(st.scene, st.message) for st in rows if st.message]
     say(f"{done}/{len(rows)} scenes fully done")
-    if done < len(rows):
+    if done + len(failures) < len(rows):  # run cannot mend a scene it cannot read
         chosen = (f" --scene {scene}" if scene else "") + "".join(
             f" --scenes '{p}'" for p in scenes or [])
         say(f"to finish: robomask run --config {config}{chosen} (redoes stale, interrupted "
             "and partial stages, runs missing ones)")
+    exit_on_failures(failures, len(rows))
 
 
 def register(app: typer.Typer) -> None:
