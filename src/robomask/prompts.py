@@ -1,7 +1,8 @@
 """Prompt files (SPEC section 4): ``annotation_prompts_{arm,gripper}_points.json``.
 
 Reads the wrapped format (``{"format": ..., "prompts": {...}}``) and the bare prompt
-map, abs (pixel) and rel (fraction) coordinates, and the legacy ARM_LEFT/ARM_RIGHT keys.
+map, abs (pixel) and rel (fraction) coordinates, the legacy ARM_LEFT/ARM_RIGHT keys, and
+an entry's optional ``box_xyxy`` (absent in older files: no box; older readers ignore it).
 Writes the wrapped format atomically. Checks against a video and a config live in
 :mod:`robomask.prompt_checks`.
 """
