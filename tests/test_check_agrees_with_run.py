@@ -7,25 +7,8 @@ import json
 
 import pytest
 
-from robomask.cli import common
-from robomask.cli.main import main
+from cli_run import run_cli, wide_console  # noqa: F401
 from robomask.prompts import LEFT_KEY, RIGHT_KEY
-
-
-@pytest.fixture(autouse=True)
-def wide_console(monkeypatch):
-    """Long paths stay on one line, so a culprit is never cut by wrapping."""
-    for console in (common.console, common.err_console):
-        monkeypatch.setattr(console, "width", 2000)
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out = capsys.readouterr()
-    text = out.out + out.err
-    assert "Traceback" not in text, text
-    return exc.value.code, text
 
 
 def _edit_gripper(sc, **lists) -> None:

@@ -8,27 +8,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 
+from cli_run import run_cli, wide_console  # noqa: F401
 from robomask.cli import common
-from robomask.cli.main import main
 from robomask.prompts import LEFT_KEY, RIGHT_KEY
-
-
-@pytest.fixture(autouse=True)
-def wide_console(monkeypatch):
-    """A console wide enough that rich does not wrap a message inside the check table."""
-    for console in (common.console, common.err_console):
-        monkeypatch.setattr(console, "width", 2000)
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    captured = capsys.readouterr()
-    out = captured.out + captured.err
-    assert "Traceback" not in out, out
-    return exc.value.code, out
 
 
 def check(sc, capsys) -> tuple[int, str]:

@@ -11,19 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
-from robomask.cli.main import main
+from cli_run import run_cli
 from robomask.errors import FrameError, SceneError
 from robomask.io.frames import FolderFrames, open_frames
 from robomask.report.video import estimate_fps
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out = capsys.readouterr()
-    text = out.out + out.err
-    assert "Traceback" not in text, text
-    return exc.value.code, text
 
 
 def _noise_png(path, size_wh=(32, 24), seed=0) -> None:

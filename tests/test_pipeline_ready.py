@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from robomask.cli.main import main
+from cli_run import run_cli
 from robomask.errors import StageNotReadyError
 from robomask.pipeline.merge import merge_scene
 from robomask.pipeline.runner import Pipeline
@@ -49,15 +49,6 @@ def done_scene(make_scene):
     with Pipeline(sc.config) as pipe:
         assert all(r.status == "done" for r in pipe.run(sc.name))
     return sc, s
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out = capsys.readouterr()
-    text = out.out + out.err
-    assert "Traceback" not in text, text
-    return exc.value.code, text
 
 
 def test_rerun_killed_after_40_of_90_frames_is_refused_then_redone(done_scene, capsys):
