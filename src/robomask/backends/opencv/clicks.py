@@ -60,6 +60,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from robomask.backends.opencv.colour import colour_vote, spills
 from robomask.backends.opencv.track import ColourModel, WorkFrame, posterior, signed_distance
 
 SEED_RADIUS_FRAC = 0.012  # seed disk radius, fraction of the image diagonal
@@ -131,7 +132,7 @@ def mask_from_clicks(rgb: np.ndarray, points_xy: np.ndarray, labels: np.ndarray,
 def _in_given_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray, pos: np.ndarray,
                   box_xyxy: np.ndarray, margin: float) -> np.ndarray:
     """GrabCut in the given box (pixels; inside it by the colour vote, see
-    :func:`_colour_vote`), refined, kept inside the box and connected to a positive
+    :func:`colour_vote`), refined, kept inside the box and connected to a positive
     click."""
     h, w = seeds.shape
     x0, y0, x1, y1 = np.asarray(box_xyxy, dtype=np.float64).reshape(4)
@@ -175,7 +176,7 @@ class _Rounds:
         """At most ``rounds`` rounds from the box ``lo``..``hi`` ((x, y) corners) plus
         ``margin`` px, the margin growing by ``GROW`` while the result presses on the box
         or collapsed; with ``spill_radius`` they stop at a result whose colours go on
-        past it (:func:`_spills`). ``novel``: as in :func:`_grabcut_in_box`, for the first
+        past it (:func:`spills`). ``novel``: as in :func:`_grabcut_in_box`, for the first
         round (a grown box takes in neighbours of rare colours: a forearm by a gripper);
         later rounds count no colour as object for being rare."""
         h, w = self.seeds.shape
@@ -185,7 +186,7 @@ class _Rounds:
                                         novel if k == 0 or novel is None else 0.0)
             mask = _connected_to(fg, self.pos)
             grow = _collapsed(mask, self.seeds, self.small) or _presses_on_box(mask, box, (w, h))
-            spilled = spill_radius is not None and _spills(self.rgb, mask, spill_radius)
+            spilled = spill_radius is not None and spills(self.rgb, mask, spill_radius, SPILL)
             if spilled or not grow or k == rounds - 1:
                 return _Result(mask, scale, margin, grow, spilled)
             margin *= GROW
@@ -205,34 +206,6 @@ def _at_least(lo: np.ndarray, hi: np.ndarray, side: float) -> tuple[np.ndarray, 
     return (np.minimum(lo, np.floor(centre - half)).astype(np.int32),
             np.maximum(hi, np.ceil(centre + half)).astype(np.int32))
 
-
-def _spills(rgb: np.ndarray, mask: np.ndarray, radius: int, bins: int = 16) -> bool:
-    """True when, on some side of ``mask``, more than ``SPILL`` of the ring ``radius`` px
-    wide around it has its colours: the object goes on that way. A ring pixel has the
-    mask's colours when its colour is denser in the mask than in the rest of the image
-    (every 4th pixel of it; ``bins`` levels per channel, smoothed as in
-    :func:`_colour_vote`); the sides are the four quadrants of directions from the
-    mask's centroid, diagonal ones."""
-    if not mask.any():
-        return False
-    h, w = mask.shape
-    x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
-    x0, y0 = max(0, x - 2 * radius), max(0, y - 2 * radius)
-    x1, y1 = min(w, x + bw + 2 * radius), min(h, y + bh + 2 * radius)
-    inside = mask[y0:y1, x0:x1]
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
-    ring = (cv2.dilate(inside.view(np.uint8), k) > 0) & ~inside
-    ys, xs = np.nonzero(ring)
-    q = _quantise(np.ascontiguousarray(rgb[y0:y1, x0:x1]), bins)
-    h_fg = _histogram(q[inside], bins)
-    h_bg = _histogram(_quantise(rgb[::4, ::4], bins)[~mask[::4, ::4]], bins)
-    like = (h_fg > h_bg)[q[ys, xs]]
-    cy, cx = np.argwhere(inside).mean(axis=0)
-    dx, dy = xs - cx, ys - cy
-    side = np.where(np.abs(dx) >= np.abs(dy), np.where(dx >= 0, 0, 1), np.where(dy >= 0, 2, 3))
-    n = np.bincount(side, minlength=4)
-    frac = np.bincount(side, weights=like, minlength=4) / np.maximum(n, 1)
-    return bool((frac[n > 0] > SPILL).any())
 
 
 def _collapsed(mask: np.ndarray, seeds: np.ndarray, small: float) -> bool:
@@ -291,7 +264,7 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
     """GrabCut on a crop holding the box plus half a margin of background context.
 
     ``sample`` (bool (h, w)) is the foreground colour sample of the initial colour vote
-    inside the box (:func:`_colour_vote` with ``novel``); with ``novel`` None the whole
+    inside the box (:func:`colour_vote` with ``novel``); with ``novel`` None the whole
     box starts as "probably foreground".
 
     Returns:
@@ -305,7 +278,7 @@ def _grabcut_in_box(rgb: np.ndarray, seeds: np.ndarray, sample: np.ndarray,
     crop_seeds = seeds[cy0:cy1, cx0:cx1]
     in_box = np.zeros(crop.shape[:2], dtype=bool)
     in_box[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = True
-    likely = in_box if novel is None else _colour_vote(
+    likely = in_box if novel is None else colour_vote(
         crop, sample[cy0:cy1, cx0:cx1], (crop_seeds == cv2.GC_BGD) | ~in_box, novel)
     tri = np.where(in_box, np.where(likely, cv2.GC_PR_FGD, cv2.GC_PR_BGD),
                    cv2.GC_BGD).astype(np.uint8)
@@ -393,36 +366,4 @@ def _connected_to(mask: np.ndarray, points_xy: np.ndarray) -> np.ndarray:
     return keep[lab]
 
 
-def _colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, novel: float,
-                 bins: int = 8) -> np.ndarray:
-    """Pixels whose colour the ``bg`` sample does not explain better than the ``fg`` one
-    (nor better than ``novel`` times a uniform density: rare colours count as object).
 
-    Both histograms (``bins`` levels per RGB channel) are smoothed over neighbouring
-    bins, so that a small sample (a few seeds) still speaks for colours close to its own.
-    """
-    q = _quantise(rgb, bins)
-    h_fg, h_bg = _histogram(q[fg], bins), _histogram(q[bg], bins)
-    return np.maximum(h_fg, novel / bins ** 3)[q] > h_bg[q]
-
-
-def _quantise(rgb: np.ndarray, bins: int) -> np.ndarray:
-    """Int32 (h, w) colour bin of every pixel, ``bins`` levels per RGB channel."""
-    q = (rgb // (256 // bins)).astype(np.int32)
-    return (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
-
-
-def _histogram(values: np.ndarray, bins: int) -> np.ndarray:
-    """Smoothed, normalised (bins**3,) histogram of colour bins (see :func:`_smooth`)."""
-    return _smooth(np.bincount(values, minlength=bins ** 3), bins)
-
-
-def _smooth(hist: np.ndarray, bins: int) -> np.ndarray:
-    """A (bins**3,) histogram blurred by [1, 2, 1] along each colour axis, normalised."""
-    h = hist.reshape(bins, bins, bins).astype(np.float64)
-    for axis in range(3):
-        pad = np.pad(h, [(1, 1) if a == axis else (0, 0) for a in range(3)])
-        lo = np.take(pad, range(0, bins), axis=axis)
-        hi = np.take(pad, range(2, bins + 2), axis=axis)
-        h = 0.5 * h + 0.25 * (lo + hi)
-    return (h / max(h.sum(), 1e-9)).reshape(-1)
