@@ -164,3 +164,16 @@ def test_flags_beyond_the_thumbnail_cap_do_not_link_to_missing_frames(monkeypatc
     assert 'href="#f00050"' in rows and 'href="#f00060"' not in rows
     svg = area_plot_svg({"arm": np.ones(100)}, flags, linked=set(thumbs))
     assert 'href="#f00040"' in svg and 'href="#f00060"' not in svg
+
+
+def test_a_percent_plot_with_a_fixed_top_stops_at_it():
+    """The IoU plot's axis ends at 100 %, where fitting to values near 100 went to 125 %."""
+    import re
+
+    from robomask.report.plot import area_plot_svg
+
+    iou = {"arm": np.full(20, 99.0)}
+    fitted = re.findall(r">(\d+)%<", area_plot_svg(iou, []))
+    fixed = re.findall(r">(\d+)%<", area_plot_svg(iou, [], top_percent=100))
+    assert max(map(int, fitted)) > 100
+    assert max(map(int, fixed)) == 100

@@ -127,7 +127,8 @@ def _render_section(render: RenderCheck | None, flags: Sequence[Flag],
     return (f'<h2>Session masks vs kinematic render (IoU, %)</h2><p class="legend">{legend}'
             f'</p><p class="meta">{escape(mean)}</p>'
             + area_plot_svg({k: v * 100 for k, v in render.iou.items()},
-                            [f for f in flags if f.kind == "render_mismatch"], linked=linked))
+                            [f for f in flags if f.kind == "render_mismatch"], linked=linked,
+                            top_percent=100))
 
 
 def _scene_body(series: SceneSeries, result: SceneFlags, thumbs: list[int],

@@ -48,7 +48,8 @@ def _nice_step(span: float, ticks: int) -> float:
 
 
 def area_plot_svg(percent: dict[str, np.ndarray], flags: Sequence[Flag], *,
-                  linked: Container[int] = (), width: int = 960, height: int = 260) -> str:
+                  linked: Container[int] = (), top_percent: float | None = None,
+                  width: int = 960, height: int = 260) -> str:
     """Mask area (percent of the frame) per stage over frames, flagged runs shaded.
 
     Args:
@@ -56,13 +57,14 @@ def area_plot_svg(percent: dict[str, np.ndarray], flags: Sequence[Flag], *,
         flags: Runs to shade.
         linked: First frames that have an anchor on the page (``#f00012``): a run
             starting there links to it.
+        top_percent: The y axis' top (e.g. 100 for an IoU); None: fit to the data.
         width, height: Size of the SVG in CSS pixels.
     """
     n = max((len(v) for v in percent.values()), default=0)
     left, right, top, bottom = 52, 12, 12, 34
     pw, ph = width - left - right, height - top - bottom
-    top_val = max([float(np.nanmax(v)) for v in percent.values()
-                   if len(v) and not np.isnan(v).all()] + [0.1]) * 1.1
+    top_val = top_percent or max([float(np.nanmax(v)) for v in percent.values()
+                                  if len(v) and not np.isnan(v).all()] + [0.1]) * 1.1
     step = _nice_step(top_val, 5)
     top_val = step * np.ceil(top_val / step)
 
