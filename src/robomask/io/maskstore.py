@@ -18,6 +18,7 @@ from isal import isal_zlib
 
 from robomask.errors import MaskStoreError
 from robomask.io.atomic import remove_stale_temporaries, write_bytes
+from robomask.io.png_rows import unfilter_gray8
 
 MaskNaming = Literal["index", "source_stem"]
 
@@ -41,12 +42,14 @@ def encode_png(mask: np.ndarray) -> bytes:
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def _decode_unfiltered_gray8(data: bytes) -> np.ndarray | None:
-    """Pixels of a PNG as :func:`encode_png` writes it, or None for any other PNG.
+def _decode_gray8(data: bytes) -> np.ndarray | None:
+    """Pixels of an 8-bit grayscale, non-interlaced PNG, or None for any other PNG.
 
-    Such a PNG (8-bit grayscale, not interlaced, every row unfiltered) is its pixels
-    behind one zlib stream, so ISA-L's inflate decodes it ~10x faster than libpng with
-    the system zlib (benchmarks/merge.py). zlib's checksum catches a corrupt stream.
+    The IDAT stream is inflated with ISA-L, ~3x faster than the system zlib under libpng,
+    and the rows unfiltered in numpy (:mod:`robomask.io.png_rows`). A PNG as
+    :func:`encode_png` writes it (no row filters) is its pixels behind that stream, ~10x
+    faster than libpng; the old notebooks' PNGs (PIL, filtered rows) ~1.5x
+    (benchmarks/merge.py). zlib's checksum catches a corrupt stream.
     """
     if not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR" or len(data) < 33:
         return None
@@ -61,24 +64,22 @@ def _decode_unfiltered_gray8(data: bytes) -> np.ndarray | None:
         elif kind == b"IEND":
             break
         pos += 12 + length
-    stream = b"".join(idat)
-    if len(stream) < 2 or stream[1] >> 6:  # zlib's level hint (FLEVEL) says not level 0-1:
-        return None  # not written by encode_png; don't inflate it twice (the notebooks' PNGs)
     try:
-        raw = isal_zlib.decompress(stream)
+        raw = isal_zlib.decompress(b"".join(idat))
     except isal_zlib.error:
         return None
-    if len(raw) != h * (w + 1):
+    if len(raw) != h * (w + 1) or not h * w:
         return None
     rows = np.frombuffer(raw, np.uint8).reshape(h, w + 1)
-    return rows[:, 1:] if not rows[:, 0].any() else None
+    return rows[:, 1:] if not rows[:, 0].any() else unfilter_gray8(rows)
 
 
 def decode_png(data: bytes) -> np.ndarray | None:
     """Decode a mask image: uint8 (height, width) or (height, width, channels); None
-    when the bytes are not a readable image. robomask's own PNGs take a fast path; any
-    other file (notebook PNGs written by PIL, RGB masks, ...) goes through OpenCV."""
-    img = _decode_unfiltered_gray8(data)
+    when the bytes are not a readable image. 8-bit grayscale PNGs (robomask's own, the
+    notebooks' written by PIL) take a fast path; any other file (RGB masks, 16-bit,
+    interlaced, Average-filtered rows, ...) goes through OpenCV."""
+    img = _decode_gray8(data)
     if img is None and data:
         img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     return img
