@@ -22,24 +22,27 @@ def _running_sum(row: np.ndarray) -> np.ndarray:
 
 
 def _paeth_row(filt: np.ndarray, above: np.ndarray) -> np.ndarray:
-    """Pixels of one Paeth-filtered row of width w given the decoded row ``above``."""
-    w = filt.shape[0]
-    out = np.empty(w, np.uint8)
-    upleft = np.concatenate(([0], above[:-1])).astype(np.uint8)
-    left = start = 0
-    for x in [*np.flatnonzero(above != upleft).tolist(), w]:
-        if x > start:  # up == upleft: the predictor is the left pixel
-            out[start:x] = _running_sum(filt[start:x]) + np.uint8(left)
-            left = int(out[x - 1])
-        if x == w:
-            break
-        up, ul = int(above[x]), int(upleft[x])
-        pa, pb, pc = abs(up - ul), abs(left - ul), abs(left + up - 2 * ul)
-        pred = left if pa <= pb and pa <= pc else up if pb <= pc else ul
-        left = (int(filt[x]) + pred) & 255
-        out[x] = left
-        start = x + 1
-    return out
+    """Pixels of one Paeth-filtered row given the decoded row ``above``.
+
+    Where up == upleft the predictor is the left pixel, so between the columns where the
+    row above changes the pixels are the row's running sum plus a constant; only those
+    columns are worked out one by one.
+    """
+    sums = np.cumsum(filt, dtype=np.uint16)  # wraps at 65536, a multiple of 256
+    changes = np.flatnonzero(above[1:] != above[:-1]) + 1
+    starts = [0]
+    offsets = [0]  # pixel x = sums[x] + offset of its stretch, modulo 256
+    if above[0]:
+        changes = np.concatenate(([0], changes))  # upleft of column 0 is 0
+    for x in changes.tolist():
+        left = (int(sums[x - 1]) + offsets[-1]) & 255 if x else 0
+        up, upleft = int(above[x]), int(above[x - 1]) if x else 0
+        pa, pb, pc = abs(up - upleft), abs(left - upleft), abs(left + up - 2 * upleft)
+        pred = left if pa <= pb and pa <= pc else up if pb <= pc else upleft
+        starts.append(x)
+        offsets.append((pred - int(sums[x - 1]) if x else pred) & 0xFFFF)
+    lengths = np.diff([*starts, len(filt)])
+    return (sums + np.repeat(np.array(offsets, np.uint16), lengths)).astype(np.uint8)
 
 
 def unfilter_gray8(rows: np.ndarray) -> np.ndarray | None:
@@ -66,9 +69,10 @@ def unfilter_gray8(rows: np.ndarray) -> np.ndarray | None:
         return out
     # Each row's pixels live in the last row at or above it that is not an all-zero Up row.
     source = np.maximum.accumulate(np.where(copies, 0, np.arange(len(rows))))
+    kinds, sources = types.tolist(), source.tolist()  # Python ints: a cheaper loop
     for r in later.tolist():
-        above = out[source[r - 1]]
-        if types[r] == _UP:
+        above = out[sources[r - 1]]
+        if kinds[r] == _UP:
             np.add(above, filt[r], out=out[r])
         else:
             out[r] = _paeth_row(filt[r], above)
