@@ -49,7 +49,7 @@ def _decode_gray8(data: bytes) -> np.ndarray | None:
     and the rows unfiltered in numpy (:mod:`robomask.io.png_rows`). A PNG as
     :func:`encode_png` writes it (no row filters) is its pixels behind that stream, ~10x
     faster than libpng; the old notebooks' PNGs (PIL, filtered rows) 1.3-2.6x
-    (benchmarks/merge.py). zlib's checksum catches a corrupt stream.
+    (docs/benchmarks.md). zlib's checksum catches a corrupt stream.
     """
     if not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR" or len(data) < 33:
         return None
