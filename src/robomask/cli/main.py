@@ -23,6 +23,7 @@ from robomask.cli import (
     run_cmds,
     setup_cmds,
 )
+from robomask.cli.allocator import keep_freed_buffers
 from robomask.cli.common import err_console
 from robomask.errors import RobomaskError, excerpt
 
@@ -82,6 +83,7 @@ def _print_error(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a :class:`RobomaskError` becomes ``error: ...`` and exit code 2."""
+    keep_freed_buffers()
     handler = RichHandler(console=err_console, show_time=False, show_path=False)
     logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[handler])
     try:
