@@ -6,7 +6,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
+
+
+def disk_kernel(radius_px: int) -> np.ndarray:
+    """OpenCV's elliptic structuring element of side ``2 * radius_px + 1``: uint8, 1 on
+    the pixels within about ``radius_px`` of the centre."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1,) * 2)
 
 
 def mask_iou(a: np.ndarray, b: np.ndarray) -> float:

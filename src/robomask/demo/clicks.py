@@ -25,6 +25,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from robomask.masks import disk_kernel
+
 
 def clicks_from_mask(mask: np.ndarray, *, positives: int = 5, negatives: int = 5,
                      ring_px: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +139,7 @@ def clicks_from_parts(parts: list[np.ndarray], *, near: np.ndarray | None = None
     outside = cv2.distanceTransform((~obj).astype(np.uint8), cv2.DIST_L2, 5)
     r = max(2, round(0.02 * diag))
     closed = cv2.morphologyEx(obj.astype(np.uint8), cv2.MORPH_CLOSE,
-                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+                              disk_kernel(r))
     n, lab, stats, _ = cv2.connectedComponentsWithStats(((closed > 0) & ~obj).astype(np.uint8))
     neg = []
     big = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= min_part_px]

@@ -21,7 +21,7 @@ import numpy as np
 
 from robomask.config import Config
 from robomask.kinematics.scene import SceneRender
-from robomask.masks import mask_iou
+from robomask.masks import disk_kernel, mask_iou
 from robomask.progress import ProgressCallback, Ticker
 from robomask.prompts import ARM2_KEY, ARM_KEY, LEFT_KEY, RIGHT_KEY, PromptEntry, PromptSet
 
@@ -97,8 +97,7 @@ def _spread(points_yx: np.ndarray, k: int) -> list[tuple[int, int]]:
 
 
 def _grown(mask: np.ndarray, radius_px: int) -> np.ndarray:
-    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1, 2 * radius_px + 1))
-    return cv2.dilate(mask.view(np.uint8), disk) > 0
+    return cv2.dilate(mask.view(np.uint8), disk_kernel(radius_px)) > 0
 
 
 def object_clicks(labels: np.ndarray, mask: np.ndarray, link_labels: list[int],

@@ -13,11 +13,9 @@ from collections.abc import Mapping
 import cv2
 import numpy as np
 
+from robomask.masks import disk_kernel
+
 GRABCUT_ITERATIONS = 2
-
-
-def _disk(radius_px: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1,) * 2)
 
 
 def refine_to_edges(rgb: np.ndarray, mask: np.ndarray, radius_px: int) -> np.ndarray:
@@ -31,8 +29,8 @@ def refine_to_edges(rgb: np.ndarray, mask: np.ndarray, radius_px: int) -> np.nda
     if radius_px <= 0 or not mask.any():
         return mask
     m = mask.view(np.uint8)
-    inner = cv2.erode(m, _disk(radius_px)) > 0
-    outer = cv2.dilate(m, _disk(radius_px)) > 0
+    inner = cv2.erode(m, disk_kernel(radius_px)) > 0
+    outer = cv2.dilate(m, disk_kernel(radius_px)) > 0
     h, w = mask.shape
     x, y, bw, bh = cv2.boundingRect(outer.view(np.uint8))
     pad = 2 * radius_px
@@ -70,7 +68,7 @@ def refine_objects(rgb: np.ndarray, masks: Mapping[int, np.ndarray], radius_px: 
     gained = refined & ~union
     out: dict[int, np.ndarray] = {}
     for obj_id, m in masks.items():
-        near = (cv2.dilate(m.view(np.uint8), _disk(radius_px)) > 0) & gained
+        near = (cv2.dilate(m.view(np.uint8), disk_kernel(radius_px)) > 0) & gained
         out[obj_id] = (m & refined) | near
         gained &= ~near
     return out

@@ -7,6 +7,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from robomask.masks import disk_kernel
+
 
 def colour_vote(rgb: np.ndarray, fg: np.ndarray, bg: np.ndarray, novel: float,
                 bins: int = 8) -> np.ndarray:
@@ -36,8 +38,7 @@ def spills(rgb: np.ndarray, mask: np.ndarray, radius: int, share: float,
     x0, y0 = max(0, x - 2 * radius), max(0, y - 2 * radius)
     x1, y1 = min(w, x + bw + 2 * radius), min(h, y + bh + 2 * radius)
     inside = mask[y0:y1, x0:x1]
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
-    ring = (cv2.dilate(inside.view(np.uint8), k) > 0) & ~inside
+    ring = (cv2.dilate(inside.view(np.uint8), disk_kernel(radius)) > 0) & ~inside
     ys, xs = np.nonzero(ring)
     q = quantise(np.ascontiguousarray(rgb[y0:y1, x0:x1]), bins)
     h_fg = histogram(q[inside], bins)

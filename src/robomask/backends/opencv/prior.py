@@ -23,7 +23,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from robomask.masks import FrameMasks
+from robomask.masks import FrameMasks, disk_kernel
 
 SURE_FRAC = 0.01  # depth inside the render that is surely the object, of the work diagonal
 REACH_FRAC = 0.08  # distance from the render beyond which nothing is the object
@@ -47,8 +47,8 @@ class ShapePrior:
         self._source = source
         self._work_wh = work_wh
         diag = float(np.hypot(*work_wh))
-        self._sure = _disk(max(1, round(SURE_FRAC * diag)))
-        self._reach = _disk(max(1, round(REACH_FRAC * diag)))
+        self._sure = disk_kernel(max(1, round(SURE_FRAC * diag)))
+        self._reach = disk_kernel(max(1, round(REACH_FRAC * diag)))
         self._frame: int | None = None
         self._masks: dict[int, np.ndarray] = {}
 
@@ -73,7 +73,3 @@ class ShapePrior:
                     if small.any():
                         self._masks[oid] = small.astype(np.uint8)
         return self._masks.get(obj_id)
-
-
-def _disk(radius: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))

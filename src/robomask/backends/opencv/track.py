@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from robomask.masks import disk_kernel
+
 LEVELS = 16  # colour histogram levels per RGB channel
 RING_PX = 20  # background ring width for the colour model
 BAND_PX = 8  # half-width of the band where colour may move the boundary
@@ -136,8 +138,7 @@ def signed_distance(mask: np.ndarray) -> np.ndarray:
 
 
 def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    return cv2.dilate(mask.astype(np.uint8), k) > 0
+    return cv2.dilate(mask.astype(np.uint8), disk_kernel(radius)) > 0
 
 
 def _hist(values: np.ndarray) -> np.ndarray:
