@@ -16,6 +16,18 @@ def disk_kernel(radius_px: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1,) * 2)
 
 
+def farthest_points(points: np.ndarray, first: int, k: int) -> np.ndarray:
+    """``k`` rows of ``points`` (M, 2) spread by farthest-point sampling, starting at row
+    ``first`` (fewer when there are fewer rows)."""
+    chosen = [first]
+    nearest = ((points - points[first]) ** 2).sum(axis=1)
+    while len(chosen) < min(k, len(points)):
+        nxt = int(np.argmax(nearest))
+        chosen.append(nxt)
+        nearest = np.minimum(nearest, ((points - points[nxt]) ** 2).sum(axis=1))
+    return points[chosen]
+
+
 def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection over union of two bool (height, width) masks; 1.0 when both are empty."""
     union = np.count_nonzero(a | b)

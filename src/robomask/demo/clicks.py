@@ -25,7 +25,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from robomask.masks import disk_kernel
+from robomask.masks import disk_kernel, farthest_points
 
 
 def clicks_from_mask(mask: np.ndarray, *, positives: int = 5, negatives: int = 5,
@@ -175,18 +175,7 @@ def _inner_points(mask: np.ndarray, k: int) -> np.ndarray:
     top = float(depth.max())
     ys, xs = np.nonzero(depth >= min(top, max(2.0, min(8.0, 0.5 * top))))
     cand = np.stack([xs, ys], axis=1).astype(np.float64)
-    return _farthest_points(cand, int(np.argmax(depth[ys, xs])), k)
-
-
-def _farthest_points(cand: np.ndarray, first: int, k: int) -> np.ndarray:
-    """``k`` rows of ``cand`` (M, 2) by farthest-point sampling from row ``first``."""
-    chosen = [first]
-    nearest = ((cand - cand[first]) ** 2).sum(axis=1)
-    while len(chosen) < min(k, len(cand)):
-        nxt = int(np.argmax(nearest))
-        chosen.append(nxt)
-        nearest = np.minimum(nearest, ((cand - cand[nxt]) ** 2).sum(axis=1))
-    return cand[chosen]
+    return farthest_points(cand, int(np.argmax(depth[ys, xs])), k)
 
 
 def _ring_points(mask: np.ndarray, k: int, inner: int, outer: int) -> np.ndarray:
@@ -196,4 +185,4 @@ def _ring_points(mask: np.ndarray, k: int, inner: int, outer: int) -> np.ndarray
         return np.zeros((0, 2))
     cand = np.stack([xs, ys], axis=1).astype(np.float64)
     centre = np.argwhere(mask)[:, ::-1].mean(axis=0)
-    return _farthest_points(cand, int(np.argmax(((cand - centre) ** 2).sum(axis=1))), k)
+    return farthest_points(cand, int(np.argmax(((cand - centre) ** 2).sum(axis=1))), k)

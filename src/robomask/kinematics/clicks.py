@@ -21,7 +21,7 @@ import numpy as np
 
 from robomask.config import Config
 from robomask.kinematics.scene import SceneRender
-from robomask.masks import disk_kernel, mask_iou
+from robomask.masks import disk_kernel, farthest_points, mask_iou
 from robomask.progress import ProgressCallback, Ticker
 from robomask.prompts import ARM2_KEY, ARM_KEY, LEFT_KEY, RIGHT_KEY, PromptEntry, PromptSet
 
@@ -87,13 +87,7 @@ def _deepest(region: np.ndarray) -> tuple[float, tuple[int, int]]:
 def _spread(points_yx: np.ndarray, k: int) -> list[tuple[int, int]]:
     """Up to ``k`` of ``points_yx`` far apart (farthest-point sampling), as (x, y)."""
     pts = points_yx[:: max(1, len(points_yx) // 2000)].astype(np.float64)
-    chosen = [0]
-    dist = np.linalg.norm(pts - pts[0], axis=1)
-    while len(chosen) < min(k, len(pts)):
-        nxt = int(np.argmax(dist))
-        chosen.append(nxt)
-        dist = np.minimum(dist, np.linalg.norm(pts - pts[nxt], axis=1))
-    return [(int(pts[i, 1]), int(pts[i, 0])) for i in chosen]
+    return [(int(y_x[1]), int(y_x[0])) for y_x in farthest_points(pts, 0, k)]
 
 
 def _grown(mask: np.ndarray, radius_px: int) -> np.ndarray:
