@@ -1,4 +1,5 @@
-"""The one mask result type that flows from backends to stores, exporters and the UI."""
+"""The one mask result type that flows from backends to stores, exporters and the UI, and
+the small mask geometry every layer shares (IoU, a disk kernel, farthest-point sampling)."""
 
 from __future__ import annotations
 
